@@ -1,0 +1,177 @@
+"""Exactly-once consume-transform-produce, as plain as the protocol allows.
+
+One Kafka transaction per batch holds the batch's outputs, its dead letters and the input
+offsets. A crash anywhere leaves either all of it or none of it; a restarted instance with
+the same transactional id fences its predecessor and aborts what it left open.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from typing import Protocol
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+
+from .health import Health, Metrics
+from .messages import Inbound, Outbound, Reason, dead_letter
+from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class Processor(Protocol):
+    """A service's adapter: turns one input message into output messages (dead letters included)."""
+
+    def on_start(self) -> None:
+        """Called once the producer owns its transactional id: load state here."""
+
+    def process(self, message: Inbound) -> list[Outbound]: ...
+
+    def on_abort(self) -> None:
+        """A transaction was aborted: forget any state its messages changed."""
+
+
+def to_inbound(msg: Message) -> Inbound:
+    ts_type, ts = msg.timestamp()
+    return Inbound(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
+                   ts if ts_type else int(time.time() * 1000), tuple(msg.headers() or ()))
+
+
+def next_offsets(batch: list[Message]) -> list[TopicPartition]:
+    last: dict[tuple[str, int], int] = {}
+    for m in batch:
+        last[(m.topic(), m.partition())] = max(last.get((m.topic(), m.partition()), -1), m.offset())
+    return [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
+
+
+class TransactionalLoop:
+    def __init__(self, settings: ServiceSettings, service: str, inputs: list[str], processor: Processor,
+                 health: Health, metrics: Metrics) -> None:
+        self.settings, self.service, self.inputs = settings, service, inputs
+        self.processor, self.health, self.metrics = processor, health, metrics
+        self.dlq_of = {t: t + ".dlq" for t in inputs}
+        common = settings.kafka_common()
+        self.consumer = Consumer({
+            **common,
+            "group.id": f"{settings.topic_prefix}rarelog-{service}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "auto.offset.reset": "earliest",
+            "error_cb": self._on_client_error,
+        })
+        self.producer = Producer({
+            **common,
+            "transactional.id": f"{settings.topic_prefix}rarelog-{service}-{settings.instance_id}",
+            "enable.idempotence": True,
+            "linger.ms": 5,
+            "transaction.timeout.ms": 60_000,
+            "error_cb": self._on_client_error,
+        })
+
+    def _on_client_error(self, err: KafkaError) -> None:
+        if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
+            self.health.set_ready(False, "Kafka broker unreachable")
+        log.warning("kafka client error", extra={"kafka_error": err.name()})
+
+    def run(self, stop: threading.Event) -> None:
+        self._retry(lambda: self.producer.init_transactions(30), stop, "initialising transactions")
+        self.processor.on_start()
+        self.consumer.subscribe(self.inputs)
+        log.info("consuming", extra={"topics": self.inputs})
+        try:
+            while not stop.is_set():
+                self.health.beat()
+                msgs = self.consumer.consume(self.settings.batch_size, self.settings.poll_timeout_s)
+                batch = [m for m in msgs if not self._is_error(m)]
+                if batch:
+                    with self.metrics.batch_seconds.time():
+                        self._transact(batch, stop)
+                elif not msgs:
+                    self.health.set_ready(True)
+        finally:
+            self.consumer.close()
+            self.producer.flush(10)
+
+    def _is_error(self, m: Message) -> bool:
+        err = m.error()
+        if err is None:
+            return False
+        if err.fatal():
+            raise KafkaException(err)
+        log.warning("consumer error", extra={"kafka_error": err.name()})
+        return True
+
+    def _transact(self, batch: list[Message], stop: threading.Event) -> None:
+        while True:
+            try:
+                self.producer.begin_transaction()
+                outcomes = [self._process_one(m) for m in batch]
+                for outs in outcomes:
+                    for out in outs:
+                        self._produce(out)
+                self.producer.send_offsets_to_transaction(
+                    next_offsets(batch), self.consumer.consumer_group_metadata(), 30)
+                self._retry(lambda: self.producer.commit_transaction(30), stop, "committing")
+                self.health.set_ready(True)
+                for outs in outcomes:
+                    for out in outs:
+                        self._count(out)
+                return
+            except KafkaException as exc:
+                err: KafkaError = exc.args[0]
+                if err.fatal() or not err.txn_requires_abort() and not err.retriable():
+                    raise
+                log.warning("transaction aborted, batch will be processed again",
+                            extra={"kafka_error": err.name()})
+                self.health.set_ready(False, f"transaction aborted: {err.name()}")
+                self._retry(lambda: self.producer.abort_transaction(30), stop, "aborting")
+                self.processor.on_abort()
+                if stop.is_set():
+                    return
+                time.sleep(1)
+
+    def _process_one(self, m: Message) -> list[Outbound]:
+        message = to_inbound(m)
+        try:
+            return self.processor.process(message)
+        except Exception as exc:  # a bug must not stall the partition: park the message, say why
+            log.error("processing failed; message dead-lettered",
+                      extra={"error_class": type(exc).__name__, "topic": message.topic,
+                             "partition": message.partition, "offset": message.offset,
+                             "trace": "".join(traceback.format_tb(exc.__traceback__))})
+            reason = Reason("processing-error", f"{self.service} failed on this message: {type(exc).__name__}")
+            return [dead_letter(message, self.dlq_of[m.topic()], self.service, [reason])]
+
+    def _produce(self, out: Outbound) -> None:
+        while True:
+            try:
+                self.producer.produce(out.topic, out.value, out.key, headers=list(out.headers))
+                return
+            except BufferError:
+                self.producer.poll(0.05)
+
+    def _count(self, out: Outbound) -> None:
+        if out.topic.endswith(".dlq"):
+            code = dict(out.headers).get("x-dlq-error-class", b"unknown").decode()
+            self.metrics.rejected.labels(reason=code).inc()
+            self.metrics.processed.labels(outcome="dead-lettered").inc()
+        else:
+            self.metrics.processed.labels(outcome="produced").inc()
+
+    def _retry(self, call, stop: threading.Event, what: str) -> None:
+        """Retry retriable errors with backoff (a broker away is not a reason to give up)."""
+        delay = 0.5
+        while True:
+            try:
+                call()
+                return
+            except KafkaException as exc:
+                err: KafkaError = exc.args[0]
+                if not err.retriable() or stop.is_set():
+                    raise
+                self.health.set_ready(False, f"{what}: {err.name()}")
+                log.warning("retrying", extra={"during": what, "kafka_error": err.name()})
+                time.sleep(delay)
+                delay = min(delay * 2, 10)

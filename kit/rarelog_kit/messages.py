@@ -1,0 +1,50 @@
+"""Transport-neutral message values passed between the Kafka loops and a service's adapter."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+Headers = tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+    headers: Headers = ()
+
+
+@dataclass(frozen=True)
+class Outbound:
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = field(default=())
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a message was refused: a stable rule code, the field path and a message for people."""
+    code: str
+    message: str
+    path: str = ""
+
+
+def dead_letter(message: Inbound, dlq_topic: str, service: str, reasons: list[Reason]) -> Outbound:
+    """The original bytes, unchanged, with x-dlq-* headers naming every reason."""
+    first = reasons[0]
+    headers: Headers = (
+        ("x-dlq-source-topic", message.topic.encode()),
+        ("x-dlq-source-partition", str(message.partition).encode()),
+        ("x-dlq-source-offset", str(message.offset).encode()),
+        ("x-dlq-service", service.encode()),
+        ("x-dlq-error-class", first.code.encode()),
+        ("x-dlq-error-message", first.message.encode()),
+        ("x-dlq-field-path", first.path.encode()),
+        ("x-dlq-reasons", json.dumps([r.__dict__ for r in reasons]).encode()),
+    ) + tuple(h for h in message.headers if not h[0].startswith("x-dlq-"))
+    return Outbound(dlq_topic, message.key, message.value, headers)

@@ -1,0 +1,42 @@
+"""The one way a service process runs: JSON logs, health server, signals, then its loop."""
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Callable, Protocol
+
+from .health import Health, Metrics, serve
+from .logs import configure
+from .settings import ServiceSettings
+
+
+class StartupError(RuntimeError):
+    """A service cannot start as configured; the message tells the operator what to fix."""
+
+
+class Loop(Protocol):
+    def run(self, stop: threading.Event) -> None: ...
+
+
+def run_service(service: str, settings: ServiceSettings,
+                build: Callable[[Health, Metrics], Loop]) -> int:
+    log = configure(service, settings.log_level)
+    health, metrics = Health(), Metrics(service)
+    server = serve(health, metrics, settings.health_host, settings.health_port)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("starting", extra={"health_port": server.server_address[1],
+                                "topic_prefix": settings.topic_prefix})
+    try:
+        loop = build(health, metrics)
+    except StartupError as exc:
+        log.error("cannot start: %s", exc)
+        server.shutdown()
+        return 2
+    try:
+        loop.run(stop)
+    finally:
+        server.shutdown()
+    log.info("stopped")
+    return 0

@@ -1,0 +1,75 @@
+"""The registry's topics, declared once: names, partitions, retention, cleanup policy.
+
+Auto-creation is off on every broker we run; these declarations are the only way a topic
+comes to exist (through `ensure_topics`, the stack's `up` and the Helm chart's topic Job).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DAY_MS = 24 * 3600 * 1000
+FOREVER = "-1"
+
+INTAKE_SUBMISSIONS = "registry.intake.submissions"
+INTAKE_RECORDS = "registry.intake.records"
+PSEUDONYMIZED_RECORDS = "registry.pseudonymized.records"
+PATIENT_EVENTS = "registry.patient.events"
+RECONCILER_CHANGELOG = "registry.reconciler.changelog"
+
+
+def dlq(topic: str) -> str:
+    """The dead-letter topic of a consumed topic."""
+    return f"{topic}.dlq"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def _retained(days: int | None) -> dict[str, str]:
+    return {"cleanup.policy": "delete",
+            "retention.ms": FOREVER if days is None else str(days * DAY_MS),
+            "retention.bytes": "-1"}
+
+
+def catalogue(partitions: int = 6, intake_retention_days: int = 7) -> list[TopicSpec]:
+    """Every topic of the platform. Identified topics (and their DLQs) keep data only for days."""
+    short = _retained(intake_retention_days)
+    forever = _retained(None)
+    return [
+        TopicSpec(INTAKE_SUBMISSIONS, partitions, short),
+        TopicSpec(dlq(INTAKE_SUBMISSIONS), partitions, short),
+        TopicSpec(INTAKE_RECORDS, partitions, short),
+        TopicSpec(dlq(INTAKE_RECORDS), partitions, short),
+        TopicSpec(PSEUDONYMIZED_RECORDS, partitions, forever),
+        TopicSpec(dlq(PSEUDONYMIZED_RECORDS), partitions, forever),
+        TopicSpec(PATIENT_EVENTS, partitions, forever),
+        TopicSpec(dlq(PATIENT_EVENTS), partitions, forever),
+        # One partition: the reconciler is a single active instance and rebuilds from it on start.
+        TopicSpec(RECONCILER_CHANGELOG, 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
+    ]
+
+
+def ensure_topics(bootstrap_servers: str, prefix: str = "", *, partitions: int = 6,
+                  client_config: dict[str, str] | None = None, timeout: float = 30.0) -> list[str]:
+    """Create the missing topics; returns the names created. Existing topics are left as they are."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(client_config or {})})
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    wanted = [NewTopic(prefix + spec.name, num_partitions=spec.partitions, replication_factor=-1,
+                       config=spec.config)
+              for spec in catalogue(partitions) if prefix + spec.name not in existing]
+    created = []
+    for name, future in (admin.create_topics(wanted, request_timeout=timeout).items() if wanted else []):
+        try:
+            future.result()
+            created.append(name)
+        except KafkaException as exc:
+            if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
+                raise
+    return created

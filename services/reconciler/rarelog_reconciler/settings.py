@@ -1,0 +1,5 @@
+from rarelog_kit.settings import ServiceSettings
+
+
+class ReconcilerSettings(ServiceSettings):
+    pass

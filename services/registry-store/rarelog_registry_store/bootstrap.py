@@ -1,0 +1,23 @@
+"""Composition root: the only place registry-store's parts are put together."""
+from __future__ import annotations
+
+from rarelog_kit.health import Health, Metrics
+from rarelog_kit.serde import catalog_for
+from rarelog_kit.sink_loop import PostgresSinkLoop
+from rarelog_kit.topics import PATIENT_EVENTS
+
+from .entrypoint import SERVICE, Quarantine, WarehouseSink
+from .migrations import migrate
+from .settings import RegistryStoreSettings
+
+
+def settings_from_env() -> RegistryStoreSettings:
+    return RegistryStoreSettings()  # type: ignore[call-arg]  (fields come from the environment)
+
+
+def build(settings: RegistryStoreSettings, health: Health, metrics: Metrics) -> PostgresSinkLoop:
+    migrate(settings.database_url, settings.warehouse_schema, settings.analytics_schema)
+    schema = settings.warehouse_schema
+    sink = WarehouseSink(catalog_for(settings), schema, Quarantine(schema))
+    return PostgresSinkLoop(settings, SERVICE, [settings.topic(PATIENT_EVENTS)], sink, settings.database_url,
+                            schema, health, metrics)

@@ -1,0 +1,12 @@
+from pydantic import Field
+
+from rarelog_kit.settings import ServiceSettings
+
+
+class RegistryStoreSettings(ServiceSettings):
+    database_url: str = Field(validation_alias="DATABASE_URL")
+    warehouse_schema: str = Field("registry", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+                                  description="Schema holding the row-level tables.")
+    analytics_schema: str = Field("analytics", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+                                  description="Schema holding the analysts' views.")
+    batch_size: int = Field(2000, ge=1, le=100_000, description="Events per database transaction.")

@@ -1,0 +1,3 @@
+from rarelog.cli import main
+
+raise SystemExit(main())

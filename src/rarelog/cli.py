@@ -1,0 +1,141 @@
+"""rarelog — the command-line tool. Each command is a thin shell over a module of its own."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SERVICES = ("ingest", "pseudonymizer", "reconciler", "registry-store")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run one service in the foreground (the container entrypoint)."""
+    import importlib
+    import os
+
+    from pydantic import ValidationError
+
+    from rarelog.stack import embedded_env
+
+    for name, value in embedded_env().items():  # the embedded stack fills what the environment lacks
+        os.environ.setdefault(name, value)
+    module = importlib.import_module(f"rarelog_{args.service.replace('-', '_')}.entrypoint")
+    try:
+        return module.main()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            print(f"rarelog serve {args.service}: setting {where}: {error['msg']}", file=sys.stderr)
+        return 2
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from rarelog.cohort.generator import CohortSpec, write
+
+    spec = CohortSpec(args.patients, args.centres, args.seed, invalid_share=args.invalid_share)
+    summary = write(spec, Path(args.out), sys.stderr)
+    print(f"wrote {summary['submissions']:,} submissions to {args.out} (ground truth: {args.out}.truth.csv)")
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from rarelog import settings as cli_settings
+    from rarelog.submit import submit_files
+
+    s = cli_settings.load()
+    bootstrap = cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS")
+    count = submit_files([Path(f) for f in args.files], bootstrap, s.topic_prefix, args.encoding,
+                         s.kafka_client_config)
+    print(f"submitted {count:,} submissions")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from rarelog import settings as cli_settings
+    from rarelog.pipeline import progress
+
+    s = cli_settings.load()
+    stages = progress(cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS"),
+                      cli_settings.require(s.database_url, "DATABASE_URL"), s.topic_prefix, s.warehouse_schema,
+                      s.kafka_client_config)
+    for st in stages:
+        print(f"{st.stage:15} {st.topic:32} position {st.consumed:>10,} of {st.end:>10,}  "
+              f"{'caught up' if st.caught_up else 'behind'}")
+    return 0 if all(st.caught_up for st in stages) else 1
+
+
+def cmd_views(args: argparse.Namespace) -> int:
+    from rarelog import settings as cli_settings
+    from rarelog.views import print_headline
+
+    s = cli_settings.load()
+    print_headline(cli_settings.require(s.database_url, "DATABASE_URL"), s.warehouse_schema, s.analytics_schema,
+                   args.top)
+    return 0
+
+
+def cmd_rejects(args: argparse.Namespace) -> int:
+    from rarelog import settings as cli_settings
+    from rarelog.rejects import print_rejects
+
+    s = cli_settings.load()
+    print_rejects(cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS"), s.topic_prefix,
+                  centre=args.centre, show_identity=args.show_identity, client_config=s.kafka_client_config)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rarelog.demo import run_demo
+
+    return run_demo(patients=args.patients, centres=args.centres, seed=args.seed)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rarelog", description="Event-sourced national rare-disease registry.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run one service in the foreground")
+    s.add_argument("service", choices=SERVICES)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("generate", help="write a deterministic synthetic cohort (JSON Lines + ground truth)",
+                       description="About a quarter of patients are followed in 2-3 centres, each centre "
+                                   "recording the same identity. --invalid-share spoils that share of "
+                                   "submissions (bad ORPHAcode, future birth date, blank name).")
+    s.add_argument("--patients", type=int, required=True)
+    s.add_argument("--centres", type=int, default=20)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--invalid-share", type=float, default=0.0)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("submit", help="publish JSON Lines submissions to the intake topic")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--encoding", choices=("json", "avro"), default="json",
+                   help="send each line as JSON (default) or re-encoded as Avro")
+    s.set_defaults(func=cmd_submit)
+
+    s = sub.add_parser("status", help="how far each service has got; exit 1 while any is behind")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("views", help="print the analysts' headline views")
+    s.add_argument("--top", type=int, default=10)
+    s.set_defaults(func=cmd_views)
+
+    s = sub.add_parser("rejects", help="list dead-lettered submissions with their reasons")
+    s.add_argument("--centre")
+    s.add_argument("--show-identity", action="store_true",
+                   help="also print local record ids (identifying: not on a shared screen)")
+    s.set_defaults(func=cmd_rejects)
+
+    s = sub.add_parser("demo", help="generate, submit and materialise a synthetic cohort (used by 'make demo')")
+    s.add_argument("--patients", type=int, default=2500)
+    s.add_argument("--centres", type=int, default=20)
+    s.add_argument("--seed", type=int, default=2026)
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)

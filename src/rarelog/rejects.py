@@ -1,0 +1,54 @@
+"""`rarelog rejects`: the dead-lettered submissions and why they were refused."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+from rarelog_kit.topics import INTAKE_SUBMISSIONS, dlq
+
+
+@dataclass(frozen=True)
+class Reject:
+    centre_id: str
+    local_record_id: str
+    reasons: list[dict]
+    offset: int
+
+
+def read_rejects(bootstrap: str, prefix: str = "", client_config: dict | None = None) -> list[Reject]:
+    topic = prefix + dlq(INTAKE_SUBMISSIONS)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "rarelog-rejects-reader",
+                         "enable.auto.commit": False, "enable.partition.eof": True, **(client_config or {})})
+    rejects: list[Reject] = []
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, -2) for p in partitions])
+        pending = set(partitions)
+        while pending:
+            for m in consumer.consume(1000, 1.0):
+                if m.error():
+                    if m.error().code() == KafkaError._PARTITION_EOF:
+                        pending.discard(m.partition())
+                    continue
+                headers = dict(m.headers() or [])
+                centre, _, local = (m.key() or b"?:?").decode("utf-8", "replace").partition(":")
+                rejects.append(Reject(centre, local, json.loads(headers.get("x-dlq-reasons", b"[]")),
+                                      int(headers.get("x-dlq-source-offset", b"-1"))))
+    finally:
+        consumer.close()
+    return rejects
+
+
+def print_rejects(bootstrap: str, prefix: str = "", *, centre: str | None = None, show_identity: bool = False,
+                  client_config: dict | None = None) -> None:
+    shown = 0
+    for r in read_rejects(bootstrap, prefix, client_config):
+        if centre and r.centre_id != centre:
+            continue
+        shown += 1
+        who = f"{r.centre_id} {r.local_record_id}" if show_identity else f"{r.centre_id} (intake offset {r.offset})"
+        for reason in r.reasons:
+            print(f"{who}: {reason['code']}: {reason['message']}")
+    print(f"{shown:,} rejected submission(s)")

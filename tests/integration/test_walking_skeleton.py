@@ -1,0 +1,72 @@
+"""End to end through the real broker and database: submissions in, warehouse out."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from rarelog.client import SubmissionPublisher
+from rarelog_kit.topics import (INTAKE_SUBMISSIONS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG,
+                                dlq)
+from tests.integration import cohort as cohorts
+
+pytestmark = pytest.mark.integration
+
+# Topics after the pseudonymizer: no identity may ever reach them.
+DOWNSTREAM = (PSEUDONYMIZED_RECORDS, PATIENT_EVENTS, RECONCILER_CHANGELOG, dlq(PSEUDONYMIZED_RECORDS),
+              dlq(PATIENT_EVENTS))
+RANDOM_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|P[A-Z2-7]{16}")
+
+
+def publish(pipeline, messages) -> None:
+    publisher = SubmissionPublisher(pipeline.bootstrap, topic_prefix=pipeline.prefix)
+    for key, value in messages:
+        publisher.publish_raw(key, value)
+    publisher.flush()
+
+
+def test_submissions_become_patients_and_nothing_identifying_leaks(pipeline):
+    cohort = cohorts.build(patients=150, centres=8, seed=11)
+    pipeline.start_all()
+    publish(pipeline, cohort.messages)
+    pipeline.wait_caught_up()
+
+    # Patients: records of the same identity from several centres are one patient.
+    assert len(cohort.valid) > cohort.expected_patients(), "the cohort must hold multi-centre patients"
+    [(patients,)] = pipeline.query("SELECT count(*) FROM {registry}.patient")
+    assert patients == cohort.expected_patients()
+    [(records,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE NOT withdrawn")
+    assert records == len(cohort.active)
+    [(withdrawn,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE withdrawn")
+    assert withdrawn == len(cohort.withdrawn)
+    view = dict(pipeline.query("SELECT orphacode, patients FROM {analytics}.patients_by_orphacode"))
+    assert view == cohort.expected_by_orphacode()
+
+    # Rejects: every bad message is dead-lettered once, with its reason and source coordinates.
+    dead = pipeline.read_topic(dlq(INTAKE_SUBMISSIONS))
+    codes = sorted(dict(m.headers())["x-dlq-error-class"].decode() for m in dead)
+    assert codes == sorted(cohort.expected_rejects)
+    for m in dead:
+        headers = dict(m.headers())
+        assert headers["x-dlq-service"] == b"ingest"
+        assert headers["x-dlq-source-topic"] == (pipeline.prefix + INTAKE_SUBMISSIONS).encode()
+        assert json.loads(headers["x-dlq-reasons"])[0]["message"]
+    # Nothing lost, nothing doubled: accepted + rejected = submitted.
+    intake = pipeline.read_topic(INTAKE_SUBMISSIONS)
+    pseudonymised = pipeline.read_topic(PSEUDONYMIZED_RECORDS)
+    assert len(pseudonymised) + len(dead) == len(intake) == len(cohort.messages)
+
+    # No identity value in any byte after the pseudonymizer, nor in the warehouse.
+    needles = cohorts.identity_strings(cohort.identities)
+    assert len(needles) > 100
+    haystacks = {topic: b"\n".join((m.key() or b"") + b" " + (m.value() or b"") + b" " +
+                                   b" ".join(v for _, v in (m.headers() or []))
+                                   for m in pipeline.read_topic(topic, committed_only=False))
+                 for topic in DOWNSTREAM}
+    haystacks["warehouse"] = pipeline.warehouse_text().encode()
+    for where, raw in haystacks.items():
+        text = RANDOM_IDS.sub("#", raw.decode("utf-8", "replace"))
+        leaks = sorted(n for n in needles if n in text)
+        assert not leaks, f"identity found in {where}: {len(leaks)} values"
+    assert haystacks[PATIENT_EVENTS] and haystacks["warehouse"]
