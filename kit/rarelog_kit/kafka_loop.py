@@ -39,6 +39,29 @@ def to_inbound(msg: Message) -> Inbound:
                    ts if ts_type else int(time.time() * 1000), tuple(msg.headers() or ()))
 
 
+def client_error_callback(health: Health):
+    """librdkafka reports a lost broker through this callback, not through exceptions."""
+    def on_error(err: KafkaError) -> None:
+        if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
+            health.set_ready(False, "Kafka broker unreachable")
+        log.warning("kafka client error", extra={"kafka_error": err.name()})
+    return on_error
+
+
+def usable(msgs: list[Message]) -> list[Message]:
+    """The messages of a consume() call, without error events (fatal ones are raised)."""
+    batch = []
+    for m in msgs:
+        err = m.error()
+        if err is None:
+            batch.append(m)
+        elif err.fatal():
+            raise KafkaException(err)
+        else:
+            log.warning("consumer error", extra={"kafka_error": err.name()})
+    return batch
+
+
 def next_offsets(batch: list[Message]) -> list[TopicPartition]:
     last: dict[tuple[str, int], int] = {}
     for m in batch:
@@ -59,7 +82,7 @@ class TransactionalLoop:
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
             "auto.offset.reset": "earliest",
-            "error_cb": self._on_client_error,
+            "error_cb": client_error_callback(health),
         })
         self.producer = Producer({
             **common,
@@ -67,13 +90,8 @@ class TransactionalLoop:
             "enable.idempotence": True,
             "linger.ms": 5,
             "transaction.timeout.ms": 60_000,
-            "error_cb": self._on_client_error,
+            "error_cb": client_error_callback(health),
         })
-
-    def _on_client_error(self, err: KafkaError) -> None:
-        if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
-            self.health.set_ready(False, "Kafka broker unreachable")
-        log.warning("kafka client error", extra={"kafka_error": err.name()})
 
     def run(self, stop: threading.Event) -> None:
         self._retry(lambda: self.producer.init_transactions(30), stop, "initialising transactions")
@@ -84,7 +102,7 @@ class TransactionalLoop:
             while not stop.is_set():
                 self.health.beat()
                 msgs = self.consumer.consume(self.settings.batch_size, self.settings.poll_timeout_s)
-                batch = [m for m in msgs if not self._is_error(m)]
+                batch = usable(msgs)
                 if batch:
                     with self.metrics.batch_seconds.time():
                         self._transact(batch, stop)
@@ -93,15 +111,6 @@ class TransactionalLoop:
         finally:
             self.consumer.close()
             self.producer.flush(10)
-
-    def _is_error(self, m: Message) -> bool:
-        err = m.error()
-        if err is None:
-            return False
-        if err.fatal():
-            raise KafkaException(err)
-        log.warning("consumer error", extra={"kafka_error": err.name()})
-        return True
 
     def _transact(self, batch: list[Message], stop: threading.Event) -> None:
         while True:

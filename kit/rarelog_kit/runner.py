@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Callable, Protocol
+from typing import Callable, Protocol, TypeVar
 
 from .health import Health, Metrics, serve
 from .logs import configure
 from .settings import ServiceSettings
+
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 class StartupError(RuntimeError):
@@ -18,8 +21,9 @@ class Loop(Protocol):
     def run(self, stop: threading.Event) -> None: ...
 
 
-def run_service(service: str, settings: ServiceSettings,
-                build: Callable[[Health, Metrics], Loop]) -> int:
+def run_service(service: str, settings_type: type[S], build: Callable[[S, Health, Metrics], Loop]) -> int:
+    """Settings from the environment, then `build` (the service's composition root), then run."""
+    settings = settings_type()  # type: ignore[call-arg]  (fields come from the environment)
     log = configure(service, settings.log_level)
     health, metrics = Health(), Metrics(service)
     server = serve(health, metrics, settings.health_host, settings.health_port)
@@ -29,7 +33,7 @@ def run_service(service: str, settings: ServiceSettings,
     log.info("starting", extra={"health_port": server.server_address[1],
                                 "topic_prefix": settings.topic_prefix})
     try:
-        loop = build(health, metrics)
+        loop = build(settings, health, metrics)
     except StartupError as exc:
         log.error("cannot start: %s", exc)
         server.shutdown()

@@ -9,10 +9,10 @@ import time
 from typing import Protocol
 
 import psycopg
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 
 from .health import Health, Metrics
-from .kafka_loop import next_offsets, to_inbound
+from .kafka_loop import client_error_callback, next_offsets, to_inbound, usable
 from .messages import Inbound
 from .settings import ServiceSettings
 
@@ -62,13 +62,8 @@ class PostgresSinkLoop:
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
             "auto.offset.reset": "earliest",
-            "error_cb": self._on_client_error,
+            "error_cb": client_error_callback(health),
         })
-
-    def _on_client_error(self, err: KafkaError) -> None:
-        if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
-            self.health.set_ready(False, "Kafka broker unreachable")
-        log.warning("kafka client error", extra={"kafka_error": err.name()})
 
     def _connection(self, stop: threading.Event) -> psycopg.Connection:
         delay = 0.5
@@ -102,7 +97,7 @@ class PostgresSinkLoop:
             while not stop.is_set():
                 self.health.beat()
                 msgs = self.consumer.consume(self.settings.batch_size, self.settings.poll_timeout_s)
-                batch = [m for m in msgs if not self._is_error(m)]
+                batch = usable(msgs)
                 if batch:
                     with self.metrics.batch_seconds.time():
                         self._write(batch, stop)
@@ -112,15 +107,6 @@ class PostgresSinkLoop:
             self.consumer.close()
             if self.conn is not None:
                 self.conn.close()
-
-    def _is_error(self, m: Message) -> bool:
-        err = m.error()
-        if err is None:
-            return False
-        if err.fatal():
-            raise KafkaException(err)
-        log.warning("consumer error", extra={"kafka_error": err.name()})
-        return True
 
     def _write(self, batch: list[Message], stop: threading.Event) -> None:
         inbound = [to_inbound(m) for m in batch]

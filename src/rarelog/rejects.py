@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
-
+from rarelog_kit.topic_reader import read_to_end
 from rarelog_kit.topics import INTAKE_SUBMISSIONS, dlq
 
 
@@ -18,26 +17,13 @@ class Reject:
 
 
 def read_rejects(bootstrap: str, prefix: str = "", client_config: dict | None = None) -> list[Reject]:
-    topic = prefix + dlq(INTAKE_SUBMISSIONS)
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "rarelog-rejects-reader",
-                         "enable.auto.commit": False, "enable.partition.eof": True, **(client_config or {})})
-    rejects: list[Reject] = []
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, -2) for p in partitions])
-        pending = set(partitions)
-        while pending:
-            for m in consumer.consume(1000, 1.0):
-                if m.error():
-                    if m.error().code() == KafkaError._PARTITION_EOF:
-                        pending.discard(m.partition())
-                    continue
-                headers = dict(m.headers() or [])
-                centre, _, local = (m.key() or b"?:?").decode("utf-8", "replace").partition(":")
-                rejects.append(Reject(centre, local, json.loads(headers.get("x-dlq-reasons", b"[]")),
-                                      int(headers.get("x-dlq-source-offset", b"-1"))))
-    finally:
-        consumer.close()
+    rejects = []
+    config = {"bootstrap.servers": bootstrap, **(client_config or {})}
+    for m in read_to_end(config, prefix + dlq(INTAKE_SUBMISSIONS)):
+        headers = dict(m.headers() or [])
+        centre, _, local = (m.key() or b"?:?").decode("utf-8", "replace").partition(":")
+        rejects.append(Reject(centre, local, json.loads(headers.get("x-dlq-reasons", b"[]")),
+                              int(headers.get("x-dlq-source-offset", b"-1"))))
     return rejects
 
 

@@ -5,14 +5,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
-from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from rarelog.pipeline import wait_until_caught_up
+from rarelog_kit.topic_reader import read_to_end
 from rarelog_kit.topics import catalogue, ensure_topics
 
 SERVICES = ("ingest", "pseudonymizer", "reconciler", "registry-store")
@@ -89,26 +88,8 @@ class Pipeline:
 
     def read_topic(self, topic: str, committed_only: bool = True) -> list:
         """Every message of a topic (this test's prefix), from the beginning to the end."""
-        name = self.prefix + topic
-        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": f"{self.prefix}reader",
-                             "enable.auto.commit": False, "enable.partition.eof": True,
-                             "isolation.level": "read_committed" if committed_only else "read_uncommitted"})
-        out = []
-        try:
-            partitions = consumer.list_topics(name, timeout=10).topics[name].partitions
-            consumer.assign([TopicPartition(name, p, -2) for p in partitions])
-            pending = set(partitions)
-            deadline = time.monotonic() + 60
-            while pending and time.monotonic() < deadline:
-                for m in consumer.consume(1000, 0.5):
-                    if m.error():
-                        if m.error().code() == KafkaError._PARTITION_EOF:
-                            pending.discard(m.partition())
-                        continue
-                    out.append(m)
-        finally:
-            consumer.close()
-        return out
+        return list(read_to_end({"bootstrap.servers": self.bootstrap}, self.prefix + topic,
+                                committed_only=committed_only, timeout_s=60))
 
     def query(self, sql: str, *params) -> list[tuple]:
         with psycopg.connect(self.database_url) as conn:

@@ -10,10 +10,6 @@ from .entrypoint import SERVICE, IngestProcessor
 from .settings import IngestSettings
 
 
-def settings_from_env() -> IngestSettings:
-    return IngestSettings()  # type: ignore[call-arg]  (fields come from the environment)
-
-
 def build(settings: IngestSettings, health: Health, metrics: Metrics) -> TransactionalLoop:
     processor = IngestProcessor(catalog_for(settings), settings.topic(INTAKE_RECORDS), settings.topic(dlq(INTAKE_SUBMISSIONS)),
                                 settings.max_submission_bytes)

@@ -51,8 +51,9 @@ class IngestProcessor:
 
 
 def main() -> int:
-    from .bootstrap import build, settings_from_env
     from rarelog_kit.runner import run_service
 
-    settings = settings_from_env()
-    return run_service(SERVICE, settings, lambda health, metrics: build(settings, health, metrics))
+    from .bootstrap import build
+    from .settings import IngestSettings
+
+    return run_service(SERVICE, IngestSettings, build)

@@ -11,10 +11,6 @@ from .keys import load_key
 from .settings import PseudonymizerSettings
 
 
-def settings_from_env() -> PseudonymizerSettings:
-    return PseudonymizerSettings()  # type: ignore[call-arg]  (fields come from the environment)
-
-
 def build(settings: PseudonymizerSettings, health: Health, metrics: Metrics) -> TransactionalLoop:
     key = load_key(settings.pseudonym_key_file)  # refuses to start without a usable key
     processor = PseudonymizerProcessor(catalog_for(settings), key, settings.topic(PSEUDONYMIZED_RECORDS),

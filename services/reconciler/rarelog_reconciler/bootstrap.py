@@ -10,10 +10,6 @@ from .entrypoint import SERVICE, ReconcilerProcessor
 from .settings import ReconcilerSettings
 
 
-def settings_from_env() -> ReconcilerSettings:
-    return ReconcilerSettings()  # type: ignore[call-arg]  (fields come from the environment)
-
-
 def build(settings: ReconcilerSettings, health: Health, metrics: Metrics) -> TransactionalLoop:
     processor = ReconcilerProcessor(catalog_for(settings), settings.kafka_common(), settings.topic(PATIENT_EVENTS),
                                     settings.topic(RECONCILER_CHANGELOG), settings.topic(dlq(PSEUDONYMIZED_RECORDS)))

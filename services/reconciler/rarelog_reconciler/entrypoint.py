@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
-
 from rarelog_kit.ids import event_id
 from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
+from rarelog_kit.topic_reader import read_to_end
 
 from . import domain
 
@@ -51,34 +50,19 @@ class ReconcilerProcessor:
 
 
 def load_index(catalog: AvroCatalog, consumer_config: dict, changelog_topic: str) -> domain.LinkageIndex:
-    """Read the compacted changelog to its end (read_committed: only committed decisions)."""
-    consumer = Consumer({**consumer_config, "group.id": "rarelog-reconciler-index-loader",
-                         "enable.auto.commit": False, "isolation.level": "read_committed",
-                         "enable.partition.eof": True})
+    """Replay the compacted changelog to its end (read_committed: only committed decisions)."""
     index = domain.LinkageIndex()
-    try:
-        partitions = consumer.list_topics(changelog_topic, timeout=30).topics[changelog_topic].partitions
-        consumer.assign([TopicPartition(changelog_topic, p, -2) for p in partitions])
-        remaining = set(partitions)
-        while remaining:
-            for m in consumer.consume(10_000, 1.0):
-                if m.error():
-                    if m.error().code() == KafkaError._PARTITION_EOF:
-                        remaining.discard(m.partition())
-                        continue
-                    raise RuntimeError(f"reading the linkage changelog failed: {m.error().name()}")
-                kind, _, key = m.key().decode().partition(":")
-                patient = None if m.value() is None else catalog.decode(m.value()).value["patient_id"]
-                index.apply(domain.IndexChange(kind, key, patient))
-    finally:
-        consumer.close()
+    for m in read_to_end(consumer_config, changelog_topic):
+        kind, _, key = m.key().decode().partition(":")
+        patient = None if m.value() is None else catalog.decode(m.value()).value["patient_id"]
+        index.apply(domain.IndexChange(kind, key, patient))
     return index
 
 
 def main() -> int:
     from rarelog_kit.runner import run_service
 
-    from .bootstrap import build, settings_from_env
+    from .bootstrap import build
+    from .settings import ReconcilerSettings
 
-    settings = settings_from_env()
-    return run_service(SERVICE, settings, lambda health, metrics: build(settings, health, metrics))
+    return run_service(SERVICE, ReconcilerSettings, build)

@@ -11,10 +11,6 @@ from .migrations import migrate
 from .settings import RegistryStoreSettings
 
 
-def settings_from_env() -> RegistryStoreSettings:
-    return RegistryStoreSettings()  # type: ignore[call-arg]  (fields come from the environment)
-
-
 def build(settings: RegistryStoreSettings, health: Health, metrics: Metrics) -> PostgresSinkLoop:
     migrate(settings.database_url, settings.warehouse_schema, settings.analytics_schema)
     schema = settings.warehouse_schema

@@ -51,7 +51,7 @@ class Quarantine:
 def main() -> int:
     from rarelog_kit.runner import run_service
 
-    from .bootstrap import build, settings_from_env
+    from .bootstrap import build
+    from .settings import RegistryStoreSettings
 
-    settings = settings_from_env()
-    return run_service(SERVICE, settings, lambda health, metrics: build(settings, health, metrics))
+    return run_service(SERVICE, RegistryStoreSettings, build)
