@@ -57,19 +57,27 @@ class AvroCatalog:
         self.schema_dir = Path(schema_dir or default_schema_dir())
         self._by_name: dict[str, Any] = {}
         self._header: dict[str, bytes] = {}
-        self._by_fingerprint: dict[bytes, str] = {}
         self._fetch_registry_schema = fetch_registry_schema
         self._by_registry_id: dict[int, tuple[str, Any]] = {}
         self._expanded: dict[str, Any] = {}
+        # Released versions of a schema stay readable: their fingerprints resolve to the old
+        # writer schema, read into the current one.
+        self._writers: dict[bytes, tuple[str, Any]] = {}
         for path in sorted(self.schema_dir.glob(f"{NAMESPACE}.*.avsc")):
             schema = load_schema(str(path))
             if not isinstance(schema, dict) or schema.get("type") != "record":
                 continue  # enums and the like are only ever nested
             name = schema["name"].rsplit(".", 1)[-1]
-            fp = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
+            fp = _fingerprint(schema)
             self._by_name[name] = schema
             self._header[name] = SINGLE_OBJECT_MAGIC + fp
-            self._by_fingerprint[fp] = name
+            self._writers[fp] = (name, schema)
+        history = self.schema_dir.parent / "history"
+        for path in sorted(history.glob(f"*/{NAMESPACE}.*.avsc")) if history.is_dir() else []:
+            writer = fastavro.parse_schema(json.loads(path.read_text()))
+            name = writer["name"].rsplit(".", 1)[-1]
+            if name in self._by_name:
+                self._writers.setdefault(_fingerprint(writer), (name, writer))
 
     def names(self) -> list[str]:
         return sorted(self._by_name)
@@ -95,13 +103,15 @@ class AvroCatalog:
         if not data:
             raise UndecodableMessage("empty-message", "message has no value")
         if data[:2] == SINGLE_OBJECT_MAGIC:
-            name = self._by_fingerprint.get(bytes(data[2:10]))
-            if name is None:
+            found = self._writers.get(bytes(data[2:10]))
+            if found is None:
                 raise UndecodableMessage(
                     "unknown-schema-fingerprint",
-                    f"single-object fingerprint {bytes(data[2:10]).hex()} matches no schema in schemas/avro")
+                    f"single-object fingerprint {bytes(data[2:10]).hex()} matches no known schema version")
+            name, writer = found
             self._check_expected(name, expect)
-            return Decoded(name, self._read(data[10:], self._by_name[name], None))
+            reader = self._by_name[name]
+            return Decoded(name, self._read(data[10:], writer, None if writer is reader else reader))
         if data[:1] == CONFLUENT_MAGIC and len(data) >= 5:
             (schema_id,) = struct.unpack(">I", data[1:5])
             name, writer = self._registry_schema(schema_id)
@@ -151,6 +161,10 @@ class AvroCatalog:
         name = writer["name"].rsplit(".", 1)[-1] if isinstance(writer, dict) else ""
         self._by_registry_id[schema_id] = (name, writer)
         return name, writer
+
+
+def _fingerprint(schema: Any) -> bytes:
+    return bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
 
 
 def registry_fetcher(url: str, timeout: float = 5.0) -> Callable[[int], str]:
