@@ -32,7 +32,7 @@ def snapshot(tag: str, catalog: AvroCatalog | None = None) -> Path:
     folder = history_dir(catalog) / tag
     folder.mkdir(parents=True, exist_ok=False)
     for name in PERMANENT:
-        (folder / f"rarelog.v1.{name}.avsc").write_text(json.dumps(_plain(catalog.expanded(name)), indent=2) + "\n")
+        (folder / f"rarelog.v1.{name}.avsc").write_text(json.dumps(_plain(catalog.schema(name)), indent=2) + "\n")
     return folder
 
 
