@@ -29,15 +29,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from rarelog.cohort.generator import CohortSpec, write
-
-    spec = CohortSpec(args.patients, args.centres, args.seed, invalid_share=args.invalid_share)
-    summary = write(spec, Path(args.out), sys.stderr)
-    print(f"wrote {summary['submissions']:,} submissions to {args.out} (ground truth: {args.out}.truth.csv)")
-    return 0
-
-
 def cmd_submit(args: argparse.Namespace) -> int:
     from rarelog import settings as cli_settings
     from rarelog.submit import submit_files
@@ -98,16 +89,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("service", choices=SERVICES)
     s.set_defaults(func=cmd_serve)
 
+    from rarelog.cohort import cli as cohort_cli
+
     s = sub.add_parser("generate", help="write a deterministic synthetic cohort (JSON Lines + ground truth)",
-                       description="About a quarter of patients are followed in 2-3 centres, each centre "
-                                   "recording the same identity. --invalid-share spoils that share of "
-                                   "submissions (bad ORPHAcode, future birth date, blank name).")
-    s.add_argument("--patients", type=int, required=True)
-    s.add_argument("--centres", type=int, default=20)
-    s.add_argument("--seed", type=int, default=1)
-    s.add_argument("--invalid-share", type=float, default=0.0)
-    s.add_argument("--out", required=True)
-    s.set_defaults(func=cmd_generate)
+                       description=cohort_cli.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cohort_cli.add_arguments(s)
+    s.set_defaults(func=cohort_cli.run)
 
     s = sub.add_parser("submit", help="publish JSON Lines submissions to the intake topic")
     s.add_argument("files", nargs="+")
