@@ -31,13 +31,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     from rarelog import settings as cli_settings
-    from rarelog.submit import submit_files
+    from rarelog.submit import print_summary, submit_files
 
     s = cli_settings.load()
     bootstrap = cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS")
-    count = submit_files([Path(f) for f in args.files], bootstrap, s.topic_prefix, args.encoding,
-                         s.kafka_client_config)
-    print(f"submitted {count:,} submissions")
+    try:
+        summary = submit_files([Path(f) for f in args.files], bootstrap, s.topic_prefix, args.encoding,
+                               s.kafka_client_config, wait=not args.no_wait, timeout_s=args.timeout)
+    except (OSError, ValueError) as exc:
+        print(f"rarelog submit: {exc}", file=sys.stderr)
+        return 2
+    print_summary(summary)
     return 0
 
 
@@ -71,7 +75,8 @@ def cmd_rejects(args: argparse.Namespace) -> int:
 
     s = cli_settings.load()
     print_rejects(cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS"), s.topic_prefix,
-                  centre=args.centre, show_identity=args.show_identity, client_config=s.kafka_client_config)
+                  centre=args.centre, since=args.since, show_identity=args.show_identity,
+                  client_config=s.kafka_client_config)
     return 0
 
 
@@ -79,6 +84,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rarelog.demo import run_demo
 
     return run_demo(patients=args.patients, centres=args.centres, seed=args.seed)
+
+
+def _timestamp(text: str):
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,10 +111,13 @@ def parser() -> argparse.ArgumentParser:
     cohort_cli.add_arguments(s)
     s.set_defaults(func=cohort_cli.run)
 
-    s = sub.add_parser("submit", help="publish JSON Lines submissions to the intake topic")
-    s.add_argument("files", nargs="+")
+    s = sub.add_parser("submit", help="publish submissions (JSON Lines, or CSV as in docs/csv-submissions.md) "
+                                      "and report what ingest accepted and refused")
+    s.add_argument("files", nargs="+", help="*.jsonl / *.json (one submission per line) or *.csv")
     s.add_argument("--encoding", choices=("json", "avro"), default="json",
-                   help="send each line as JSON (default) or re-encoded as Avro")
+                   help="send each submission as JSON (default) or re-encoded as Avro")
+    s.add_argument("--no-wait", action="store_true", help="do not wait for ingest's verdict")
+    s.add_argument("--timeout", type=float, default=900, help="seconds to wait for ingest (900)")
     s.set_defaults(func=cmd_submit)
 
     s = sub.add_parser("status", help="how far each service has got; exit 1 while any is behind")
@@ -110,7 +128,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_views)
 
     s = sub.add_parser("rejects", help="list dead-lettered submissions with their reasons")
-    s.add_argument("--centre")
+    s.add_argument("--centre", help="only this centre's submissions")
+    s.add_argument("--since", type=_timestamp, help="only those refused at or after this time (ISO 8601)")
     s.add_argument("--show-identity", action="store_true",
                    help="also print local record ids (identifying: not on a shared screen)")
     s.set_defaults(func=cmd_rejects)

@@ -31,6 +31,7 @@ class SubmissionPublisher:
         self.encoding = encoding
         self.catalog = catalog or (AvroCatalog() if encoding == "avro" else None)
         self.failures: list[str] = []
+        self.delivered: list[tuple[int, int]] = []  # (partition, offset) of each acknowledged message
         self.producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
                                   "linger.ms": 20, "compression.type": "zstd", **(client_config or {})})
 
@@ -61,6 +62,8 @@ class SubmissionPublisher:
     def _delivered(self, err: Any, msg: Any) -> None:
         if err is not None:
             self.failures.append(err.name())
+        else:
+            self.delivered.append((msg.partition(), msg.offset()))
 
     def flush(self, timeout: float = 60.0) -> None:
         remaining = self.producer.flush(timeout)

@@ -9,7 +9,7 @@ from rarelog import stack
 from rarelog.stack.paths import Paths
 from rarelog.cohort.generator import CohortSpec, write
 from rarelog.pipeline import StageProgress, wait_until_caught_up
-from rarelog.submit import submit_files
+from rarelog.submit import print_summary, submit_files
 from rarelog.views import print_headline
 
 
@@ -28,11 +28,12 @@ def run_demo(patients: int, centres: int, seed: int) -> int:
     write(CohortSpec(patients, centres, seed, invalid_share=0.01), out, sys.stderr)
     print("2/3 submitting it to the intake topic")
     started = time.monotonic()
-    count = submit_files([out], env["KAFKA_BOOTSTRAP_SERVERS"])
+    summary = submit_files([out], env["KAFKA_BOOTSTRAP_SERVERS"])
+    print_summary(summary)
     print("3/3 waiting until every service has caught up")
     wait_until_caught_up(env["KAFKA_BOOTSTRAP_SERVERS"], env["DATABASE_URL"], timeout_s=900, on_progress=_show)
     sys.stderr.write("\n")
-    print(f"\n{count:,} submissions went through the four services in {time.monotonic() - started:.1f} s "
+    print(f"\n{summary.accepted:,} submissions went through the four services in {time.monotonic() - started:.1f} s "
           "(refused ones: 'rarelog rejects').\n")
     print_headline(env["DATABASE_URL"], "registry", "analytics", 10)
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from rarelog_kit.topic_reader import read_to_end
 from rarelog_kit.topics import INTAKE_SUBMISSIONS, dlq
@@ -14,6 +15,7 @@ class Reject:
     local_record_id: str
     reasons: list[dict]
     offset: int
+    refused_at: datetime
 
 
 def read_rejects(bootstrap: str, prefix: str = "", client_config: dict | None = None) -> list[Reject]:
@@ -23,18 +25,21 @@ def read_rejects(bootstrap: str, prefix: str = "", client_config: dict | None = 
         headers = dict(m.headers() or [])
         centre, _, local = (m.key() or b"?:?").decode("utf-8", "replace").partition(":")
         rejects.append(Reject(centre, local, json.loads(headers.get("x-dlq-reasons", b"[]")),
-                              int(headers.get("x-dlq-source-offset", b"-1"))))
+                              int(headers.get("x-dlq-source-offset", b"-1")),
+                              datetime.fromtimestamp(m.timestamp()[1] / 1000, timezone.utc)))
     return rejects
 
 
-def print_rejects(bootstrap: str, prefix: str = "", *, centre: str | None = None, show_identity: bool = False,
-                  client_config: dict | None = None) -> None:
+def print_rejects(bootstrap: str, prefix: str = "", *, centre: str | None = None, since: datetime | None = None,
+                  show_identity: bool = False, client_config: dict | None = None) -> None:
     shown = 0
     for r in read_rejects(bootstrap, prefix, client_config):
-        if centre and r.centre_id != centre:
+        if centre and r.centre_id != centre or since and r.refused_at < since:
             continue
         shown += 1
+        when = r.refused_at.strftime("%Y-%m-%d %H:%M:%S")
         who = f"{r.centre_id} {r.local_record_id}" if show_identity else f"{r.centre_id} (intake offset {r.offset})"
+        who = f"{when} {who}"
         for reason in r.reasons:
             print(f"{who}: {reason['code']}: {reason['message']}")
     print(f"{shown:,} rejected submission(s)")

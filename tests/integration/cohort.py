@@ -122,7 +122,10 @@ def identity_strings(identities: list[dict]) -> set[str]:
         if isinstance(born, str) and len(born) == 10:
             y, m, d = born.split("-")
             out |= {born, f"{y}{m}{d}", f"{d}/{m}/{y}"}
-        for key in ("ins", "local_patient_id", "birth_place_cog"):
+        for key in ("ins", "local_patient_id"):
             if ident.get(key):
                 out.add(ident[key])
+        place = ident.get("birth_place_cog")
+        if place and not place.startswith("99"):  # a country of birth (99xxx) may leave, a commune may not
+            out.add(place)
     return out

@@ -31,17 +31,71 @@ def generalised_birth(date: dict) -> str:
     return f"{date['year']:04d}-{date['month']:02d}" if date.get("month") else f"{date['year']:04d}"
 
 
+def identity_traits(identity: dict) -> str:
+    """The normalised traits a pseudonym is made of. A foetus is named the SDM-MR way: mother's
+    birth name and first given name, pregnancy start date (DDG), rank."""
+    foetus = identity.get("foetus")
+    if foetus:
+        return "|".join(("v1-foetus", fold(foetus["mother_birth_name"]), fold(foetus["mother_first_given_name"]),
+                         birth_date_token(foetus["pregnancy_start_date"]), str(foetus["rank"])))
+    return "|".join(("v1", fold(identity["birth_name"]), fold(identity["first_given_name"]),
+                     birth_date_token(identity["birth_date"]), identity["sex"]))
+
+
 def pseudonym(key: PseudonymKey, identity: dict) -> str:
-    """HMAC-SHA-256 over the normalised traits: birth name, first given name, birth date, sex."""
-    traits = "|".join(("v1", fold(identity["birth_name"]), fold(identity["first_given_name"]),
-                       birth_date_token(identity["birth_date"]), identity["sex"]))
-    return hmac.new(key.secret, traits.encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA-256 over the normalised traits."""
+    return hmac.new(key.secret, identity_traits(identity).encode(), hashlib.sha256).hexdigest()
 
 
 def record_key(key: PseudonymKey, centre_id: str, local_record_id: str) -> str:
     """Names a record without its local id: stable per record, meaningless without the key."""
     digest = hmac.new(key.secret, f"record|{centre_id}|{local_record_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def area_of_cog(code: str | None) -> str | None:
+    """A COG commune code reduced to its département (2A, 75, 974) or kept as a 99xxx country."""
+    if not code:
+        return None
+    if code.startswith("99"):
+        return code
+    return code[:3] if code[:2] in ("97", "98") else code[:2]
+
+
+def residence_departement(residence: dict | None) -> str | None:
+    if not residence:
+        return None
+    if residence.get("country", "FR") != "FR":
+        return "99"
+    if residence.get("commune_cog"):
+        return area_of_cog(residence["commune_cog"])
+    postal = residence.get("postal_code") or ""
+    if len(postal) == 5 and postal.isdigit():
+        # Corsica's postal codes (20xxx) do not say 2A or 2B: keep 20.
+        return postal[:3] if postal[:2] in ("97", "98") else postal[:2]
+    return None
+
+
+CLINICAL_GROUPS = ("consent", "multiple_birth", "family", "care_pathways", "activities", "disease_history",
+                   "antenatal_neonatal", "pregnancy", "treatments", "research", "functioning", "record_dates")
+
+
+def clinical_data(record: dict) -> dict:
+    """Every other SDM-MR group, with the identifiers they hold emptied and the pregnancy start
+    date kept to the month."""
+    clinical = {group: record.get(group) for group in CLINICAL_GROUPS}
+    family = clinical["family"]
+    if family and family.get("propositus"):
+        clinical["family"] = {**family, "propositus": {**family["propositus"], "ins": None, "local_patient_id": None}}
+    pregnancy = clinical["pregnancy"]
+    if pregnancy:
+        clinical["pregnancy"] = {**pregnancy, "start_date": {**pregnancy["start_date"], "day": None},
+                                 "foetuses": [{**f, "local_id": None, "first_name": None}
+                                              for f in pregnancy.get("foetuses", [])]}
+    for group in ("consent", "care_pathways", "activities", "treatments", "functioning"):
+        if clinical[group] is None:
+            clinical.pop(group)  # the schema's default applies
+    return clinical
 
 
 def pseudonymise(key: PseudonymKey, canonical: dict, event_id: str) -> dict:
@@ -58,10 +112,19 @@ def pseudonymise(key: PseudonymKey, canonical: dict, event_id: str) -> dict:
         "sex": "UNKNOWN",
         "vital_status": None,
         "diagnoses": [],
+        "is_foetus": False,
+        "birth_area": None,
+        "residence_departement": None,
+        "clinical": None,
     }
     record = canonical.get("record")
     if record is not None:
         identity = record["identity"]
-        out.update(pseudonym=pseudonym(key, identity), birth_year_month=generalised_birth(identity["birth_date"]),
-                   sex=identity["sex"], vital_status=record["vital_status"], diagnoses=record["diagnoses"])
+        born = identity.get("birth_date")
+        out.update(pseudonym=pseudonym(key, identity), birth_year_month=born and generalised_birth(born),
+                   sex=identity.get("sex", "UNKNOWN"), vital_status=record.get("vital_status"),
+                   diagnoses=record.get("diagnoses", []), is_foetus=bool(identity.get("foetus")),
+                   birth_area=area_of_cog(identity.get("birth_place_cog")),
+                   residence_departement=residence_departement(record.get("residence")),
+                   clinical=clinical_data(record))
     return out

@@ -41,6 +41,10 @@ class IndexChange:
         return f"{self.kind}:{self.key}"
 
 
+# What a patient event carries on from the pseudonymised record, unchanged.
+PASSED_THROUGH = ("is_foetus", "birth_area", "residence_departement", "clinical")
+
+
 @dataclass(frozen=True)
 class Decision:
     events: list[tuple[str, dict]]  # (schema name, value)
@@ -71,5 +75,6 @@ def reconcile(index: LinkageIndex, record: dict, record_version: int, event_id: 
     event = {"event_id": event_id, "patient_id": patient, "record_key": key, "centre_id": record["centre_id"],
              "received_at": record["received_at"], "record_version": record_version, "link_rule": rule,
              "birth_year_month": record["birth_year_month"], "sex": record["sex"],
-             "vital_status": record["vital_status"], "diagnoses": record["diagnoses"]}
+             "vital_status": record["vital_status"], "diagnoses": record["diagnoses"],
+             **{k: record[k] for k in PASSED_THROUGH}}
     return Decision([("RecordLinked", event)], changes)

@@ -3,7 +3,8 @@ from rarelog_reconciler import domain
 
 def record(key, pseudonym, operation="UPSERT", centre="S001"):
     return {"record_key": key, "pseudonym": pseudonym, "operation": operation, "centre_id": centre,
-            "received_at": 0, "birth_year_month": "2011-04", "sex": "F", "vital_status": None, "diagnoses": []}
+            "received_at": 0, "birth_year_month": "2011-04", "sex": "F", "vital_status": None, "diagnoses": [],
+            "is_foetus": False, "birth_area": "75", "residence_departement": "92", "clinical": None}
 
 
 def run(index, rec, version):
