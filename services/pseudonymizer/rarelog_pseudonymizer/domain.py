@@ -1,7 +1,8 @@
 """Replace identity by a keyed pseudonym and generalised values. Pure: no I/O.
 
 What leaves here is listed field by field in docs/privacy.md; everything else of the
-identity (given names beyond the first, used name, birth place, INS, local ids) is dropped.
+identity (given names beyond the first, used names, birth commune, address, INS, local ids) is
+dropped or generalised (birth place and residence to the département).
 """
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ CLINICAL_GROUPS = ("consent", "multiple_birth", "family", "care_pathways", "acti
 
 def clinical_data(record: dict) -> dict:
     """Every other SDM-MR group, with the identifiers they hold emptied and the pregnancy start
-    date kept to the month."""
+    date kept to the month (docs/privacy.md)."""
     clinical = {group: record.get(group) for group in CLINICAL_GROUPS}
     family = clinical["family"]
     if family and family.get("propositus"):
@@ -92,6 +93,11 @@ def clinical_data(record: dict) -> dict:
         clinical["pregnancy"] = {**pregnancy, "start_date": {**pregnancy["start_date"], "day": None},
                                  "foetuses": [{**f, "local_id": None, "first_name": None}
                                               for f in pregnancy.get("foetuses", [])]}
+    # The centres' own ids of care pathways, activities and diagnoses are local identifiers too.
+    if clinical["care_pathways"]:
+        clinical["care_pathways"] = [{**c, "care_id": None} for c in clinical["care_pathways"]]
+    if clinical["activities"]:
+        clinical["activities"] = [{**a, "activity_id": None} for a in clinical["activities"]]
     for group in ("consent", "care_pathways", "activities", "treatments", "functioning"):
         if clinical[group] is None:
             clinical.pop(group)  # the schema's default applies
@@ -123,7 +129,7 @@ def pseudonymise(key: PseudonymKey, canonical: dict, event_id: str) -> dict:
         born = identity.get("birth_date")
         out.update(pseudonym=pseudonym(key, identity), birth_year_month=born and generalised_birth(born),
                    sex=identity.get("sex", "UNKNOWN"), vital_status=record.get("vital_status"),
-                   diagnoses=record.get("diagnoses", []), is_foetus=bool(identity.get("foetus")),
+                   diagnoses=[{**d, "diagnosis_id": None} for d in record.get("diagnoses", [])], is_foetus=bool(identity.get("foetus")),
                    birth_area=area_of_cog(identity.get("birth_place_cog")),
                    residence_departement=residence_departement(record.get("residence")),
                    clinical=clinical_data(record))
