@@ -37,14 +37,17 @@ class Reason:
 def dead_letter(message: Inbound, dlq_topic: str, service: str, reasons: list[Reason]) -> Outbound:
     """The original bytes, unchanged, with x-dlq-* headers naming every reason."""
     first = reasons[0]
+
+    def text(value: str) -> bytes:  # a reason may quote a malformed key: never fail on it
+        return value.encode("utf-8", "replace")
     headers: Headers = (
         ("x-dlq-source-topic", message.topic.encode()),
         ("x-dlq-source-partition", str(message.partition).encode()),
         ("x-dlq-source-offset", str(message.offset).encode()),
         ("x-dlq-service", service.encode()),
-        ("x-dlq-error-class", first.code.encode()),
-        ("x-dlq-error-message", first.message.encode()),
-        ("x-dlq-field-path", first.path.encode()),
-        ("x-dlq-reasons", json.dumps([r.__dict__ for r in reasons]).encode()),
+        ("x-dlq-error-class", text(first.code)),
+        ("x-dlq-error-message", text(first.message)),
+        ("x-dlq-field-path", text(first.path)),
+        ("x-dlq-reasons", text(json.dumps([r.__dict__ for r in reasons]))),
     ) + tuple(h for h in message.headers if not h[0].startswith("x-dlq-"))
     return Outbound(dlq_topic, message.key, message.value, headers)

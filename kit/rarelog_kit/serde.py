@@ -188,6 +188,8 @@ def _parse_json_object(data: bytes) -> dict:
         raise UndecodableMessage("json-too-deep", "JSON message nests too deeply") from None
     except json.JSONDecodeError as exc:
         raise UndecodableMessage("invalid-json", f"JSON message is malformed at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except ValueError:  # e.g. an integer of more digits than Python converts
+        raise UndecodableMessage("invalid-json", "JSON message holds a number too large to read") from None
     if not isinstance(value, dict):
         raise UndecodableMessage("json-not-an-object", f"JSON message is a {type(value).__name__}, not an object")
     return value

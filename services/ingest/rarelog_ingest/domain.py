@@ -3,17 +3,24 @@ with every reason at once."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from rarelog_kit.avro_values import conformance_problems
 from rarelog_kit.messages import Reason
 
 from . import rules
+from .rules import codes
+from .rules.text import text_invalid
+from .rules.walk import with_partial_dates
 
-_ISO_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_DATE_FIELDS = (("record", "identity", "birth_date"), ("record", "vital_status", "death_date"))
+# Bounds on what a refusal carries, whatever the submission: its reasons travel in the
+# dead letter's headers.
+MAX_REASONS = 50
+MAX_TEXT = 300
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -26,36 +33,25 @@ class Rejected:
     reasons: list[Reason]
 
 
-def from_json(submission: dict) -> dict:
-    """JSON submitters may write partial dates as 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'."""
-    for path in _DATE_FIELDS:
-        _convert_date(submission, path)
-    record = submission.get("record")
-    if isinstance(record, dict) and isinstance(record.get("diagnoses"), list):
-        for diagnosis in record["diagnoses"]:
-            if isinstance(diagnosis, dict):
-                _convert_date(diagnosis, ("diagnosis_date",))
-    return submission
+@lru_cache(maxsize=1)
+def _submission_schema() -> Any:
+    from rarelog_kit.serde import AvroCatalog
+    return AvroCatalog().expanded("Submission")
 
 
-def _convert_date(container: Any, path: tuple[str, ...]) -> None:
-    for key in path[:-1]:
-        if not isinstance(container, dict):
-            return
-        container = container.get(key)
-    if isinstance(container, dict) and isinstance(container.get(path[-1]), str):
-        match = _ISO_PARTIAL.fullmatch(container[path[-1]])
-        if match:  # otherwise conformance reports the wrong type with its path
-            y, m, d = match.groups()
-            container[path[-1]] = {"year": int(y), "month": m and int(m), "day": d and int(d)}
+def from_json(submission: dict, schema: Any = None) -> dict:
+    """JSON submitters may write a partial date as 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' wherever the
+    (expanded) Submission schema expects a PartialDate. Malformed strings are left as they are,
+    for conformance to report with their path."""
+    return with_partial_dates(schema if schema is not None else _submission_schema(), submission)
 
 
 def decide(submission: dict, schema: Any, *, event_id: str, received_at_ms: int, today: date) -> Accepted | Rejected:
     problems = conformance_problems(schema, submission)
     if not problems:
-        problems = business_problems(submission, today)
+        problems = business_problems(submission, today, schema)
     if problems:
-        return Rejected(problems)
+        return Rejected(bounded(problems))
     return Accepted({
         "event_id": event_id,
         "received_at": received_at_ms,
@@ -66,32 +62,34 @@ def decide(submission: dict, schema: Any, *, event_id: str, received_at_ms: int,
     })
 
 
-def business_problems(s: dict, today: date) -> list[Reason]:
-    problems: list[Reason] = []
-    if not rules.CENTRE_ID.fullmatch(s["centre_id"]):
-        problems.append(Reason("centre-id-syntax", "centre_id must be 1-32 letters, digits, '.', '_' or '-'", "centre_id"))
-    if not rules.LOCAL_RECORD_ID.fullmatch(s["local_record_id"]):
+def business_problems(s: dict, today: date, schema: Any = None) -> list[Reason]:
+    """Every business fault of a submission that conforms to the schema."""
+    problems = codes.centre_id(s["centre_id"], "centre_id")
+    if not rules.LOCAL_RECORD_ID.fullmatch(s["local_record_id"]) or text_invalid(s["local_record_id"]):
         problems.append(Reason("local-record-id-syntax", "local_record_id must be 1-64 printable characters",
                                "local_record_id"))
     operation, record = s["operation"], s.get("record")
     if operation == "UNRECOGNISED":
         problems.append(Reason("operation-unknown", "operation must be UPSERT, WITHDRAW or OPPOSE", "operation"))
     elif operation == "UPSERT" and record is None:
-        problems.append(Reason("record-required", "an UPSERT needs the record", "record"))
+        problems.append(Reason("record-required", "record is required for an UPSERT", "record"))
     elif operation != "UPSERT" and record is not None:
-        problems.append(Reason("record-not-allowed", f"a {operation} must not carry the record", "record"))
+        problems.append(Reason("record-not-allowed", f"record must not be given with a {operation}", "record"))
     if operation == "UPSERT" and record is not None:
-        problems += record_problems(record, today)
+        record_schema = rules.record_schema(schema if schema is not None else _submission_schema())
+        problems += rules.record_problems(record, record_schema, s["centre_id"], today)
     return problems
 
 
-def record_problems(record: dict, today: date) -> list[Reason]:
-    identity = record["identity"]
-    problems = rules.identity_problems(identity, today)
-    birth_ok = not any(p.path.startswith("record.identity.birth_date") for p in problems)
-    birth = identity["birth_date"] if birth_ok else {"year": rules.EARLIEST_YEAR}
-    vital = record.get("vital_status") or {}
-    problems += rules.vital_status_problems(vital, birth, today)
-    for i, diagnosis in enumerate(record.get("diagnoses") or []):
-        problems += rules.diagnosis_problems(diagnosis, f"record.diagnoses[{i}]", birth, today)
-    return problems
+def bounded(reasons: list[Reason]) -> list[Reason]:
+    """At most MAX_REASONS reasons of bounded length and printable text, so that a refusal always
+    fits in its headers and is safe on a terminal (a path may name an unknown field the submitter
+    chose, with control characters or unpaired surrogates)."""
+    def cut(text: str) -> str:
+        text = text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
+        return _UNPRINTABLE.sub("?", text.encode("utf-8", "replace").decode("utf-8"))
+
+    out = [replace(r, message=cut(r.message), path=cut(r.path)) for r in reasons[:MAX_REASONS]]
+    if len(reasons) > MAX_REASONS:
+        out[-1] = Reason("too-many-problems", f"{len(reasons) - MAX_REASONS + 1} more problems are not listed")
+    return out

@@ -33,7 +33,9 @@ class IngestProcessor:
             decoded = self.catalog.decode(message.value, expect=("Submission",), allow_json=True)
         except UndecodableMessage as exc:
             return self._reject(message, [Reason(exc.code, str(exc), exc.field_path)])
-        submission = domain.from_json(decoded.value) if decoded.schema_name == "json" else decoded.value
+        except ValueError:  # Python's JSON parser refuses integers of more than 4300 digits this way
+            return self._reject(message, [Reason("invalid-json", "JSON message has a number too long to read")])
+        submission = domain.from_json(decoded.value, self.schema) if decoded.schema_name == "json" else decoded.value
         # "The future" is judged against when the registry received the message, so that a
         # replay of the same message decides the same way years later.
         today = datetime.fromtimestamp(message.timestamp_ms / 1000, PARIS).date()
