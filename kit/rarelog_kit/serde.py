@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import fastavro
+from .avro_unions import compile_annotator
 from fastavro.schema import expand_schema, fingerprint, load_schema, to_parsing_canonical_form
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
@@ -60,6 +61,7 @@ class AvroCatalog:
         self._fetch_registry_schema = fetch_registry_schema
         self._by_registry_id: dict[int, tuple[str, Any]] = {}
         self._expanded: dict[str, Any] = {}
+        self._annotators: dict[str, Any] = {}
         # Released versions of a schema stay readable: their fingerprints resolve to the old
         # writer schema, read into the current one.
         self._writers: dict[bytes, tuple[str, Any]] = {}
@@ -92,9 +94,12 @@ class AvroCatalog:
         return self._expanded[name]
 
     def encode(self, name: str, value: dict) -> bytes:
+        if name not in self._annotators:
+            self._annotators[name] = compile_annotator(self.expanded(name))
+        annotate = self._annotators[name]
         buf = io.BytesIO()
         buf.write(self._header[name])
-        fastavro.schemaless_writer(buf, self._by_name[name], value)
+        fastavro.schemaless_writer(buf, self._by_name[name], annotate(value) if annotate else value)
         return buf.getvalue()
 
     def decode(self, data: bytes | None, *, expect: tuple[str, ...] = (),

@@ -8,6 +8,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from rarelog.client import submission_key
+from rarelog_ingest.domain import from_json
+from rarelog_pseudonymizer.domain import pseudonym
+from rarelog_pseudonymizer.keys import PseudonymKey
 from rarelog.cohort.generator import CohortSpec, submissions
 from rarelog_kit.serde import AvroCatalog
 
@@ -15,22 +18,8 @@ CATALOG = AvroCatalog()
 
 
 def _avro_dates(submission: dict) -> dict:
-    """The Avro form of a generated JSON submission (partial dates as records)."""
-    s = copy.deepcopy(submission)
-
-    def conv(text):
-        if text is None:
-            return None
-        y, m, d = (text.split("-") + [None, None])[:3]
-        return {"year": int(y), "month": m and int(m), "day": d and int(d)}
-
-    r = s["record"]
-    r["identity"]["birth_date"] = conv(r["identity"]["birth_date"])
-    r["vital_status"]["death_date"] = conv(r["vital_status"]["death_date"])
-    for d in r["diagnoses"]:
-        d["diagnosis_date"] = conv(d["diagnosis_date"])
-        d.setdefault("icd10", None)
-    return s
+    """The Avro form of a generated JSON submission (partial dates as records), as ingest reads it."""
+    return from_json(copy.deepcopy(submission))
 
 
 @dataclass
@@ -45,14 +34,20 @@ class Cohort:
     def active(self) -> list[tuple[dict, int]]:
         return [(s, p) for s, p in self.valid if (s["centre_id"], s["local_record_id"]) not in self.withdrawn]
 
-    def expected_patients(self) -> int:
-        return len({p for _, p in self.active})
+    def linked(self, key: PseudonymKey) -> list[tuple[dict, str]]:
+        """Active submissions with the patient the exact-pseudonym rule gives them: records whose
+        normalised identity traits agree are one patient (the cohort's identity errors split them)."""
+        return [(s, pseudonym(key, from_json(copy.deepcopy(s))["record"]["identity"])) for s, _ in self.active]
 
-    def expected_by_orphacode(self) -> dict[str, int]:
-        by_code: dict[str, set[int]] = {}
-        for s, p in self.active:
+    def expected_patients(self, key: PseudonymKey) -> int:
+        return len({p for _, p in self.linked(key)})
+
+    def expected_by_orphacode(self, key: PseudonymKey) -> dict[str, int]:
+        by_code: dict[str, set[str]] = {}
+        for s, p in self.linked(key):
             for d in s["record"]["diagnoses"]:
-                by_code.setdefault(d["orphacode"], set()).add(p)
+                if d.get("orphacode"):
+                    by_code.setdefault(d["orphacode"], set()).add(p)
         return {code: len(ps) for code, ps in by_code.items()}
 
 

@@ -11,6 +11,7 @@ import psycopg
 from confluent_kafka.admin import AdminClient
 
 from rarelog.pipeline import wait_until_caught_up
+from rarelog_pseudonymizer.keys import PseudonymKey, load_key
 from rarelog_kit.topic_reader import read_to_end
 from rarelog_kit.topics import catalogue, ensure_topics
 
@@ -25,6 +26,10 @@ class Pipeline:
         self.procs: dict[str, subprocess.Popen] = {}
         self.bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
         self.database_url = env["DATABASE_URL"]
+
+    @property
+    def key(self) -> PseudonymKey:
+        return load_key(Path(self.env["RARELOG_PSEUDONYM_KEY_FILE"]))
 
     def create(self) -> None:
         ensure_topics(self.bootstrap, self.prefix, partitions=3)

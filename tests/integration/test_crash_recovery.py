@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from rarelog_kit.topics import INTAKE_RECORDS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
 from rarelog_pseudonymizer.domain import record_key
-from rarelog_pseudonymizer.keys import load_key
 from tests.integration import cohort as cohorts
 from tests.integration.test_walking_skeleton import publish
 
@@ -55,13 +53,12 @@ def test_sigkill_mid_load_changes_nothing(pipeline, victim):
         assert len(messages) == accepted, topic
     # Same warehouse as an uninterrupted run: counts, and the same grouping of records into patients.
     [(patients,)] = pipeline.query("SELECT count(*) FROM {registry}.patient")
-    assert patients == cohort.expected_patients()
+    assert patients == cohort.expected_patients(pipeline.key)
     [(records,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE NOT withdrawn")
     assert records == len(cohort.active)
-    key = load_key(Path(pipeline.env["RARELOG_PSEUDONYM_KEY_FILE"]))
-    truth: dict[int, set[str]] = {}
-    for s, patient in cohort.active:
-        truth.setdefault(patient, set()).add(record_key(key, s["centre_id"], s["local_record_id"]))
+    truth: dict[str, set[str]] = {}
+    for s, patient in cohort.linked(pipeline.key):
+        truth.setdefault(patient, set()).add(record_key(pipeline.key, s["centre_id"], s["local_record_id"]))
     stored: dict[str, set[str]] = {}
     for rk, pid in pipeline.query("SELECT record_key, patient_id FROM {registry}.record WHERE NOT withdrawn"):
         stored.setdefault(pid, set()).add(rk)

@@ -1,4 +1,5 @@
-"""End to end through the real broker and database: submissions in, warehouse out."""
+"""End to end through the real broker and database: submissions in, warehouse out, and no
+identity anywhere after the pseudonymizer (topics, warehouse, service logs)."""
 from __future__ import annotations
 
 import json
@@ -33,15 +34,15 @@ def test_submissions_become_patients_and_nothing_identifying_leaks(pipeline):
     pipeline.wait_caught_up()
 
     # Patients: records of the same identity from several centres are one patient.
-    assert len(cohort.valid) > cohort.expected_patients(), "the cohort must hold multi-centre patients"
+    assert len(cohort.valid) > cohort.expected_patients(pipeline.key), "the cohort must hold multi-centre patients"
     [(patients,)] = pipeline.query("SELECT count(*) FROM {registry}.patient")
-    assert patients == cohort.expected_patients()
+    assert patients == cohort.expected_patients(pipeline.key)
     [(records,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE NOT withdrawn")
     assert records == len(cohort.active)
     [(withdrawn,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE withdrawn")
     assert withdrawn == len(cohort.withdrawn)
     view = dict(pipeline.query("SELECT orphacode, patients FROM {analytics}.patients_by_orphacode"))
-    assert view == cohort.expected_by_orphacode()
+    assert view == cohort.expected_by_orphacode(pipeline.key)
 
     # Rejects: every bad message is dead-lettered once, with its reason and source coordinates.
     dead = pipeline.read_topic(dlq(INTAKE_SUBMISSIONS))
@@ -65,8 +66,10 @@ def test_submissions_become_patients_and_nothing_identifying_leaks(pipeline):
                                    for m in pipeline.read_topic(topic, committed_only=False))
                  for topic in DOWNSTREAM}
     haystacks["warehouse"] = pipeline.warehouse_text().encode()
+    for service in ("ingest", "pseudonymizer", "reconciler", "registry-store"):
+        haystacks[f"{service} log"] = pipeline.log(service).encode()
     for where, raw in haystacks.items():
         text = RANDOM_IDS.sub("#", raw.decode("utf-8", "replace"))
         leaks = sorted(n for n in needles if n in text)
         assert not leaks, f"identity found in {where}: {len(leaks)} values"
-    assert haystacks[PATIENT_EVENTS] and haystacks["warehouse"]
+    assert haystacks[PATIENT_EVENTS] and haystacks["warehouse"] and haystacks["ingest log"]

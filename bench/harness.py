@@ -1,0 +1,130 @@
+"""Measurement helpers: topics of a run's own, service processes, positions, medians."""
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import psycopg
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from rarelog_kit.topics import catalogue, ensure_topics
+
+
+def machine() -> str:
+    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                 platform.processor())
+    return f"{os.cpu_count()} cores ({model}), {mem_kb / 1024 / 1024:.0f} GiB memory, Python {platform.python_version()}"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+@contextmanager
+def run_topics(bootstrap: str, partitions: int = 6) -> Iterator[str]:
+    """A fresh topic prefix for one measurement; its topics are deleted afterwards."""
+    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    ensure_topics(bootstrap, prefix, partitions=partitions)
+    try:
+        yield prefix
+    finally:
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        for future in admin.delete_topics([prefix + t.name for t in catalogue()]).values():
+            try:
+                future.result()
+            except Exception:  # noqa: BLE001 (best effort clean-up)
+                pass
+
+
+def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> float:
+    """Produce with acks=all and idempotence; returns messages per second."""
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
+                         "batch.num.messages": 10000, "queue.buffering.max.messages": 1_000_000})
+    start = time.perf_counter()
+    for key, value in messages:
+        while True:
+            try:
+                producer.produce(topic, value, key)
+                break
+            except BufferError:
+                producer.poll(0.05)
+    assert producer.flush(120) == 0
+    return len(messages) / (time.perf_counter() - start)
+
+
+def consume_all(bootstrap: str, topic: str, count: int) -> float:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-reader-{uuid.uuid4().hex}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         "isolation.level": "read_committed"})
+    consumer.subscribe([topic])
+    seen, start = 0, None
+    deadline = time.monotonic() + 120
+    while seen < count and time.monotonic() < deadline:
+        for m in consumer.consume(10000, 0.5):
+            if m.error() is None:
+                start = start or time.perf_counter()
+                seen += 1
+    elapsed = time.perf_counter() - (start or time.perf_counter())
+    consumer.close()
+    return seen / elapsed if elapsed else float("nan")
+
+
+def kafka_position(bootstrap: str, group: str, topic: str) -> Callable[[], int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    parts = [TopicPartition(topic, p) for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions]
+    return lambda: sum(max(tp.offset, 0) for tp in consumer.committed(parts, timeout=10))
+
+
+def sink_position(database_url: str, schema: str, group: str) -> Callable[[], int]:
+    conn = psycopg.connect(database_url, autocommit=True)
+
+    def position() -> int:
+        if conn.execute("SELECT to_regclass(%s)", (f"{schema}.consumer_offset",)).fetchone()[0] is None:
+            return 0
+        return conn.execute(f"SELECT coalesce(sum(next_offset), 0)::bigint FROM {schema}.consumer_offset "
+                            "WHERE consumer_group = %s", (group,)).fetchone()[0]
+    return position
+
+
+def rate_of(command: list[str], env: dict[str, str], position: Callable[[], int], total: int,
+            timeout_s: float = 600) -> float:
+    """Start a process and time its consumed position from its first move to `total`."""
+    proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    samples: list[tuple[float, int]] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            done = position()
+            now = time.perf_counter()
+            if done and not samples:
+                samples.append((now, done))
+            if done >= total:
+                samples.append((now, done))
+                break
+            if proc.poll() is not None:
+                raise RuntimeError(f"{command[-1]} exited: {proc.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{command[-1]} reached {done} of {total}")
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    (t0, p0), (t1, p1) = samples[0], samples[-1]
+    return (p1 - p0) / (t1 - t0) if t1 > t0 else float("nan")
+
+
+def serve(service: str) -> list[str]:
+    return [sys.executable, "-m", "rarelog", "serve", service]
