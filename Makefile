@@ -13,7 +13,7 @@ STACK  := $(PY) -m rarelog.stack
 help:
 	@echo "make demo    set up, start the platform and run it on a synthetic cohort"
 	@echo "make test    set up and run the whole test suite (real Kafka and PostgreSQL)"
-	@echo "make up / make down / make clean / make status"
+	@echo "make up / make down / make clean / make status / make bench"
 
 setup: $(STAMP)
 
@@ -44,6 +44,9 @@ demo: setup
 
 test: setup
 	$(STACK) run -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(STACK) run -- $(PY) -m bench $(BENCH_ARGS)
 
 unit: setup
 	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)

@@ -66,6 +66,11 @@ class Pipeline:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
 
+    def stop(self, service: str) -> None:
+        proc = self.procs.pop(service)
+        proc.terminate()
+        proc.wait(30)
+
     def stop_all(self) -> None:
         for proc in self.procs.values():
             proc.terminate()

@@ -7,12 +7,13 @@ from rarelog_kit.serde import catalog_for
 from rarelog_kit.topics import INTAKE_RECORDS, PSEUDONYMIZED_RECORDS, dlq
 
 from .entrypoint import SERVICE, PseudonymizerProcessor
-from .keys import load_key
+from .keys import load_key_ring
 from .settings import PseudonymizerSettings
 
 
 def build(settings: PseudonymizerSettings, health: Health, metrics: Metrics) -> TransactionalLoop:
-    key = load_key(settings.pseudonym_key_file)  # refuses to start without a usable key
-    processor = PseudonymizerProcessor(catalog_for(settings), key, settings.topic(PSEUDONYMIZED_RECORDS),
+    # Refuses to start without a usable key: pseudonyms must never be made with a default.
+    keys = load_key_ring(settings.pseudonym_key_file, settings.previous_key_paths())
+    processor = PseudonymizerProcessor(catalog_for(settings), keys, settings.topic(PSEUDONYMIZED_RECORDS),
                                        settings.topic(dlq(INTAKE_RECORDS)))
     return TransactionalLoop(settings, SERVICE, [settings.topic(INTAKE_RECORDS)], processor, health, metrics)

@@ -8,44 +8,42 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import unicodedata
 
-from .keys import PseudonymKey
-
-_NOT_LETTER = re.compile(r"[^A-Z]")
-
-
-def fold(text: str) -> str:
-    """Upper case, accents folded (É→E, Œ→OE), only the letters A-Z kept."""
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE").replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return _NOT_LETTER.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)).upper())
-
-
-def birth_date_token(date: dict) -> str:
-    """YYYYMMDD with 00 for an unknown month or day (the INSEE convention)."""
-    return f"{date['year']:04d}{date.get('month') or 0:02d}{date.get('day') or 0:02d}"
+from . import encodings
+from .keys import KeyRing, PseudonymKey
+from .normalise import NormalisedIdentity, normalise_identity
 
 
 def generalised_birth(date: dict) -> str:
     return f"{date['year']:04d}-{date['month']:02d}" if date.get("month") else f"{date['year']:04d}"
 
 
-def identity_traits(identity: dict) -> str:
-    """The normalised traits a pseudonym is made of. A foetus is named the SDM-MR way: mother's
-    birth name and first given name, pregnancy start date (DDG), rank."""
-    foetus = identity.get("foetus")
-    if foetus:
-        return "|".join(("v1-foetus", fold(foetus["mother_birth_name"]), fold(foetus["mother_first_given_name"]),
-                         birth_date_token(foetus["pregnancy_start_date"]), str(foetus["rank"])))
-    return "|".join(("v1", fold(identity["birth_name"]), fold(identity["first_given_name"]),
-                     birth_date_token(identity["birth_date"]), identity["sex"]))
+def identity_traits(ident: NormalisedIdentity) -> str:
+    """The normalised traits a pseudonym is made of (normalise.py says how names are written).
+    A foetus is named the SDM-MR way: mother's birth name and first given name, pregnancy start
+    date (DDG), rank."""
+    date = f"{ident.birth_year:04d}{ident.birth_month:02d}{ident.birth_day:02d}"
+    if ident.is_foetus:
+        return "|".join(("v2-foetus", ident.surname, ident.first_given_name, date, str(ident.foetus_rank)))
+    return "|".join(("v2", ident.surname, ident.first_given_name, date, ident.sex))
 
 
-def pseudonym(key: PseudonymKey, identity: dict) -> str:
+def pseudonym(key: PseudonymKey, identity: dict | NormalisedIdentity) -> str:
     """HMAC-SHA-256 over the normalised traits."""
-    return hmac.new(key.secret, identity_traits(identity).encode(), hashlib.sha256).hexdigest()
+    ident = identity if isinstance(identity, NormalisedIdentity) else normalise_identity(identity)
+    return hmac.new(key.secret, identity_traits(ident).encode(), hashlib.sha256).hexdigest()
+
+
+def linkage(ring: KeyRing, ident: NormalisedIdentity, record_key: str) -> list[dict]:
+    """One LinkageEncoding per key of the ring, current first (a rotation keeps old links)."""
+    out = []
+    for key in ring.all:
+        encoded = encodings.encode(key.secret, ident, nonce=record_key.encode())
+        out.append({"key_id": key.key_id, "pseudonym": pseudonym(key, ident),
+                    "filters": {f: encoded[f] for f in encodings.FIELDS if encoded.get(f)},
+                    "blocking_keys": list(encoded["blocking"]),
+                    "foetus_rank": ident.foetus_rank or None, "encoding": "bf1"})
+    return out
 
 
 def record_key(key: PseudonymKey, centre_id: str, local_record_id: str) -> str:
@@ -104,8 +102,10 @@ def clinical_data(record: dict) -> dict:
     return clinical
 
 
-def pseudonymise(key: PseudonymKey, canonical: dict, event_id: str) -> dict:
+def pseudonymise(keys: PseudonymKey | KeyRing, canonical: dict, event_id: str) -> dict:
     """A CanonicalRecord value in, a PseudonymisedRecord value out."""
+    ring = keys if isinstance(keys, KeyRing) else KeyRing(keys)
+    key = ring.current
     out = {
         "event_id": event_id,
         "received_at": canonical["received_at"],
@@ -122,12 +122,14 @@ def pseudonymise(key: PseudonymKey, canonical: dict, event_id: str) -> dict:
         "birth_area": None,
         "residence_departement": None,
         "clinical": None,
+        "linkage": [],
     }
     record = canonical.get("record")
     if record is not None:
         identity = record["identity"]
+        ident = normalise_identity(identity)
         born = identity.get("birth_date")
-        out.update(pseudonym=pseudonym(key, identity), birth_year_month=born and generalised_birth(born),
+        out.update(pseudonym=pseudonym(key, ident), linkage=linkage(ring, ident, out["record_key"]), birth_year_month=born and generalised_birth(born),
                    sex=identity.get("sex", "UNKNOWN"), vital_status=record.get("vital_status"),
                    diagnoses=[{**d, "diagnosis_id": None} for d in record.get("diagnoses", [])], is_foetus=bool(identity.get("foetus")),
                    birth_area=area_of_cog(identity.get("birth_place_cog")),

@@ -6,14 +6,14 @@ from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 
 from . import domain
-from .keys import PseudonymKey
+from .keys import KeyRing
 
 SERVICE = "pseudonymizer"
 
 
 class PseudonymizerProcessor:
-    def __init__(self, catalog: AvroCatalog, key: PseudonymKey, output_topic: str, dlq_topic: str) -> None:
-        self.catalog, self.key, self.output_topic, self.dlq_topic = catalog, key, output_topic, dlq_topic
+    def __init__(self, catalog: AvroCatalog, keys: KeyRing, output_topic: str, dlq_topic: str) -> None:
+        self.catalog, self.keys, self.output_topic, self.dlq_topic = catalog, keys, output_topic, dlq_topic
 
     def on_start(self) -> None:
         pass
@@ -28,7 +28,7 @@ class PseudonymizerProcessor:
             # The dead letter holds the original bytes only: nothing the identified source topic
             # did not already hold.
             return [dead_letter(message, self.dlq_topic, SERVICE, [Reason(exc.code, str(exc), exc.field_path)])]
-        out = domain.pseudonymise(self.key, canonical,
+        out = domain.pseudonymise(self.keys, canonical,
                                   event_id(SERVICE, message.topic, message.partition, message.offset))
         # Headers of the identified topic are not forwarded: only trace context may pass.
         headers = tuple(h for h in message.headers if h[0] in ("traceparent", "tracestate"))

@@ -43,3 +43,23 @@ def load_key(path: Path | None) -> PseudonymKey:
     if len(secret) < MIN_KEY_BYTES:
         raise KeyUnavailable(f"pseudonymisation key in {path} is shorter than {MIN_KEY_BYTES} bytes")
     return PseudonymKey(secret)
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The current key names every new pseudonym; previous keys (after a rotation) only add the
+    pseudonyms and encodings under which earlier records were linked."""
+    current: PseudonymKey
+    previous: tuple[PseudonymKey, ...] = ()
+
+    @property
+    def all(self) -> tuple[PseudonymKey, ...]:
+        return (self.current, *self.previous)
+
+
+def load_key_ring(current: Path | None, previous: list[Path]) -> KeyRing:
+    ring = KeyRing(load_key(current), tuple(load_key(p) for p in previous))
+    ids = [k.key_id for k in ring.all]
+    if len(set(ids)) != len(ids):
+        raise KeyUnavailable("the same key appears twice in the key ring (current and previous key files)")
+    return ring

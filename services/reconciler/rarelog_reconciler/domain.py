@@ -63,13 +63,15 @@ def reconcile(index: LinkageIndex, record: dict, record_version: int, event_id: 
                  "record_version": record_version, "reason": record["operation"]}
         return Decision([("RecordWithdrawn", event)], [IndexChange("record", key, None)])
 
-    patient = index.by_pseudonym.get(record["pseudonym"])
-    changes: list[IndexChange] = []
+    # Every key of the pseudonymizer's ring names the record: during a rotation an old patient
+    # is found by its previous-key pseudonym and learns the new one.
+    pseudonyms = list(dict.fromkeys([record["pseudonym"], *(e["pseudonym"] for e in record.get("linkage", []))]))
+    patient = next((index.by_pseudonym[p] for p in pseudonyms if p in index.by_pseudonym), None)
     if patient is None:
         patient, rule = patient_id_for(key, record["pseudonym"]), "new-patient"
-        changes.append(IndexChange("pseudonym", record["pseudonym"], patient))
     else:
         rule = "exact-pseudonym"
+    changes = [IndexChange("pseudonym", p, patient) for p in pseudonyms if index.by_pseudonym.get(p) != patient]
     if index.by_record.get(key) != patient:
         changes.append(IndexChange("record", key, patient))
     event = {"event_id": event_id, "patient_id": patient, "record_key": key, "centre_id": record["centre_id"],

@@ -44,3 +44,15 @@ def test_corrected_identity_moves_the_record():
     run(index, record("r2", "p"), 2)
     moved = run(index, record("r1", "q"), 3).events[0][1]["patient_id"]
     assert moved != p1 and index.by_record["r1"] == moved and index.by_record["r2"] == p1
+
+
+def test_rotation_links_a_new_key_record_to_the_patient_made_under_the_old_key():
+    index = domain.LinkageIndex()
+    old = run(index, {**record("r1", "old-p"), "linkage": [{"key_id": "k1", "pseudonym": "old-p"}]}, 1).events[0][1]
+    rotated = {**record("r2", "new-p", centre="S002"),
+               "linkage": [{"key_id": "k2", "pseudonym": "new-p"}, {"key_id": "k1", "pseudonym": "old-p"}]}
+    linked = run(index, rotated, 2).events[0][1]
+    assert linked["patient_id"] == old["patient_id"] and linked["link_rule"] == "exact-pseudonym"
+    # The patient now answers to the new key's pseudonym alone.
+    after = run(index, {**record("r3", "new-p"), "linkage": [{"key_id": "k2", "pseudonym": "new-p"}]}, 3)
+    assert after.events[0][1]["patient_id"] == old["patient_id"]
