@@ -110,7 +110,8 @@ def pseudonymise(keys: PseudonymKey | KeyRing, canonical: dict, event_id: str) -
         "event_id": event_id,
         "received_at": canonical["received_at"],
         "operation": canonical["operation"],
-        "record_key": record_key(key, canonical["centre_id"], canonical["local_record_id"]),
+        # A record keeps its name across rotations: its key is made with the oldest key of the ring.
+        "record_key": record_key(ring.all[-1], canonical["centre_id"], canonical["local_record_id"]),
         "centre_id": canonical["centre_id"],
         "key_id": key.key_id,
         "pseudonym": None,

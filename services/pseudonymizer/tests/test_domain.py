@@ -76,6 +76,7 @@ def test_key_ring_carries_previous_keys_pseudonyms_for_linkage():
     # Under the previous key the rotated record still carries the pseudonym it was linked by.
     assert during["linkage"][1]["pseudonym"] == before["pseudonym"] == before["linkage"][0]["pseudonym"]
     assert during["linkage"][1]["filters"] == before["linkage"][0]["filters"]
+    assert during["record_key"] == before["record_key"]  # the same record, whatever the rotation
 
 
 def test_key_ring_refuses_the_same_key_twice(tmp_path):
