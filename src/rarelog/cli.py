@@ -80,6 +80,12 @@ def cmd_rejects(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_linkage_eval(args: argparse.Namespace) -> int:
+    from rarelog import linkage_eval
+
+    return linkage_eval.main(args.rest)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rarelog.demo import run_demo
 
@@ -134,6 +140,13 @@ def parser() -> argparse.ArgumentParser:
                    help="also print local record ids (identifying: not on a shared screen)")
     s.set_defaults(func=cmd_rejects)
 
+    s = sub.add_parser("linkage", help="record linkage tools: 'rarelog linkage eval --dataset febrl4|febrl1|synthetic'")
+    linkage = s.add_subparsers(dest="linkage_command", required=True)
+    e = linkage.add_parser("eval", help="precision, recall and F1 of the real encodings and scoring on a data set",
+                           add_help=False)
+    e.add_argument("rest", nargs=argparse.REMAINDER)
+    e.set_defaults(func=cmd_linkage_eval)
+
     s = sub.add_parser("demo", help="generate, submit and materialise a synthetic cohort (used by 'make demo')")
     s.add_argument("--patients", type=int, default=2500)
     s.add_argument("--centres", type=int, default=20)
@@ -143,5 +156,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["linkage", "eval"]:  # its own parser, options and all
+        from rarelog import linkage_eval
+        return linkage_eval.main(argv[2:])
     args = parser().parse_args(argv)
     return args.func(args)

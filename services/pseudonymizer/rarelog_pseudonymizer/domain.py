@@ -34,15 +34,21 @@ def pseudonym(key: PseudonymKey, identity: dict | NormalisedIdentity) -> str:
     return hmac.new(key.secret, identity_traits(ident).encode(), hashlib.sha256).hexdigest()
 
 
+# Hardened against frequency attacks by BLIP randomised response (docs/linkage.md): each bit of
+# a filter flips with probability 0.01, seeded by the record key. Measured cost on FEBRL4:
+# F1 0.9863 without, 0.9856 with.
+ENCODING = encodings.EncodingParams(blip=0.01)
+
+
 def linkage(ring: KeyRing, ident: NormalisedIdentity, record_key: str) -> list[dict]:
     """One LinkageEncoding per key of the ring, current first (a rotation keeps old links)."""
     out = []
     for key in ring.all:
-        encoded = encodings.encode(key.secret, ident, nonce=record_key.encode())
+        encoded = encodings.encode(key.secret, ident, ENCODING, nonce=record_key.encode())
         out.append({"key_id": key.key_id, "pseudonym": pseudonym(key, ident),
                     "filters": {f: encoded[f] for f in encodings.FIELDS if encoded.get(f)},
                     "blocking_keys": list(encoded["blocking"]),
-                    "foetus_rank": ident.foetus_rank or None, "encoding": "bf1"})
+                    "foetus_rank": ident.foetus_rank or None, "encoding": "bf1-blip0.01"})
     return out
 
 

@@ -41,7 +41,7 @@ class EncodingParams:
     date_k: int = 10
     sex_bits: int = 64
     sex_k: int = 8
-    blip: float = 0.0       # randomised-response flip probability per bit; 0 = not hardened
+    blip: float = 0.02      # BLIP flip probability per bit (docs/linkage.md); 0 = not hardened
     key_hex: int = 16       # blocking keys: 64 bits of HMAC as hex
     phonetic_len: int = 6
 
@@ -196,16 +196,19 @@ class Encoder:
         p, year = self.params, ident.birth_year
         sur, given = phonetic(ident.surname, p.phonetic_len), phonetic(ident.first_given_name, p.phonetic_len)
         clear = []
+        md = f"{ident.birth_month}|{ident.birth_day}" if ident.birth_month and ident.birth_day else ""
         if sur and year:
             clear.append(f"PSY|{sur}|{year}")
         if given and year:
             clear.append(f"PGY|{given}|{year}")
-        if sur and given:
-            clear.append("PSG|" + "|".join(sorted((sur, given))))  # swap-proof, survives a wrong year
+        if sur and given and md:  # swap-proof, survives a wrong year
+            clear.append("PSG|" + "|".join(sorted((sur, given))) + "|" + md)
         if ident.used_name and ident.used_name != ident.surname and year:
             clear.append(f"PSY|{phonetic(ident.used_name, p.phonetic_len)}|{year}")  # meets a PSY
         if year and ident.birth_month:
             clear.append(f"YMS|{year}|{ident.birth_month}|{ident.sex}")
+            if ident.birth_day:  # whatever the names: ~20 people per date and sex in 1.6 M
+                clear.append(f"YMDS|{year}|{md}|{ident.sex}")
         key = self._subkeys["block"]
         return sorted(hmac.digest(key, c.encode(), "sha256").hex()[:p.key_hex] for c in clear)
 

@@ -48,6 +48,23 @@ def partial_date_problems(value: dict | None, path: str, today: date) -> list[Re
     return []
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def partial_date_ok(value: dict, today: date) -> bool:
+    """Whether partial_date_problems finds nothing, without building reasons (every date of
+    every submission is checked, and almost all are fine)."""
+    year, month, day = value["year"], value.get("month"), value.get("day")
+    if month is None:
+        return day is None and EARLIEST_YEAR <= year <= today.year
+    if not (EARLIEST_YEAR <= year <= 9999 and 1 <= month <= 12):
+        return False
+    if day is None:
+        return (year, month) <= (today.year, today.month)
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month]
+    return 1 <= day <= last and (year, month, day) <= (today.year, today.month, today.day)
+
+
 def in_range(value: float | int | None, low: float, high: float) -> bool:
     """True when a (JSON) number is finite and within [low, high]; huge integers are not."""
     try:

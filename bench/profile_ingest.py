@@ -1,0 +1,48 @@
+"""Ingest's in-process rate on realistic submissions, and where the time goes.
+
+Run from the repository root:  PYTHONPATH=. .venv/bin/python -m bench.profile_ingest [N] [--no-profile]
+Prints submissions per second (median of 3 timed passes over the same N messages, after one
+warm-up pass) and the top of a cProfile of one more pass.
+"""
+from __future__ import annotations
+
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+
+from bench.data import CATALOG, stage_inputs
+from rarelog_ingest.entrypoint import IngestProcessor
+from rarelog_kit.messages import Inbound
+
+
+def main(argv: list[str]) -> None:
+    count = int(next((a for a in argv if a.isdigit()), "2000"))
+    inputs = stage_inputs(count)
+    processor = IngestProcessor(CATALOG, "out", "dlq", 262_144)
+    messages = [Inbound("in", 0, i, k, v, 1_780_000_000_000) for i, (k, v) in enumerate(inputs["ingest"])]
+
+    def run() -> int:
+        accepted = 0
+        for message in messages:
+            (out,) = processor.process(message)
+            accepted += out.topic == "out"
+        return accepted
+
+    accepted = run()  # warm-up: caches, compiled validators
+    rates = []
+    for _ in range(3):
+        start = time.perf_counter()
+        run()
+        rates.append(len(messages) / (time.perf_counter() - start))
+    print(f"{len(messages)} submissions, {accepted} accepted; "
+          f"{statistics.median(rates):,.0f}/s (median of {', '.join(f'{r:,.0f}' for r in rates)})")
+    if "--no-profile" not in argv:
+        profile = cProfile.Profile()
+        profile.runcall(run)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

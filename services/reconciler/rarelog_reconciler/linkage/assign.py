@@ -1,0 +1,233 @@
+"""Incremental assignment: which patient a new record joins, one record at a time.
+
+The index holds every record's filters (FilterStore), its blocking keys (KeyIndex) and its
+patient. `decide` is pure: it reads the index and returns a Decision; the caller then calls
+`index.add` (for a new or provisional patient, with the id it minted). Same inputs in the same
+order give the same decisions: candidates are sorted, ties go to the oldest patient.
+
+Rule (docs/linkage.md, "Assignment"): the record is scored against every record of every
+candidate patient. The best patient is joined only when
+- its best record scores at least `link` (posterior match probability), and
+- the record is consistent with the patient as a whole: its log-odds averaged over all the
+  patient's records reach `consistent` too — one near-identical record does not outvote the
+  others (a single wrong edge would otherwise pull in a third person), and
+- it is not a possible twin (same birth date, sexes recorded, no given name in common), and
+- no other patient also scores at least `link` and nearly as well (within `ambiguity` bits):
+  then a human decides, they may be one person.
+A best score between `review` and `link`, or a failed check, sends the record to review: it
+becomes a provisional patient with a PossibleMatch to that patient. Below `review`: new patient.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .blocking import BlockingParams, KeyIndex, KeyMaker
+from .filters import FIELDS, FilterStore
+from .model import COMPARED, Model, levels, similarities
+
+
+@dataclass(frozen=True)
+class AssignParams:
+    link: float = 0.5         # posterior probability to join a patient
+    review: float = 0.3       # below this, a new patient
+    consistent: float = 0.5   # the mean log-odds over the patient's records must reach this
+    ambiguity: float = 4.0    # log2: a runner-up above `link` within this of the best → review
+    twin_guard: bool = True   # same birth date, sexes recorded, given names apart → review
+    scale_prior: bool = False  # pair prior ∝ 1 / index size (see Model.prior_log2)
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str                  # "link", "review" or "new"
+    patient_id: str | None     # the patient joined ("link") or possibly matched ("review")
+    score: float               # log2 posterior odds against that patient's best record
+    probability: float
+    agreement: dict[str, int] = field(default_factory=dict)  # level per field vs that record
+    swapped: bool = False      # given name and surname read crosswise
+    reason: str = ""           # why a review: "score", "inconsistent", "possible-twin", "ambiguous"
+    candidates: int = 0        # records that shared a blocking key (for metrics)
+
+
+def _probability(log2_odds: float) -> float:
+    return 1.0 / (1.0 + 2.0 ** (-log2_odds)) if log2_odds > -1000 else 0.0
+
+
+class PatientIndex:
+    """Records' encodings grouped by patient; add, move and remove records by record key."""
+
+    def __init__(self, model: Model, widths: dict[str, int], blocking: BlockingParams = BlockingParams(),
+                 assign: AssignParams = AssignParams()):
+        self.model, self.blocking, self.assign = model, blocking, assign
+        self.store = FilterStore(widths)
+        self.keys = KeyIndex()
+        self.key_maker = KeyMaker(blocking, self.store.words)
+        self._scratch = FilterStore(self.store.words, capacity=1)
+        self.patient_ids: list[str] = []                  # patient number → id
+        self._patient_number: dict[str, int] = {}
+        self.records_of = np.zeros(1024, dtype=np.int32)  # patient number → live records
+        self.patient_of = np.zeros(1024, dtype=np.int32)  # row → patient number, -1 removed
+        self.rank = np.zeros(1024, dtype=np.int16)        # row → foetus rank (0 for a person)
+        self.rows_of: dict[int, list[int]] = {}
+        self.row_of: dict[str, int] = {}
+        self._prepared: tuple[dict | None, tuple] = (None, ())
+
+    @property
+    def size(self) -> int:
+        return len(self.row_of)
+
+    def _patient(self, patient_id: str) -> int:
+        number = self._patient_number.get(patient_id)
+        if number is None:
+            number = self._patient_number[patient_id] = len(self.patient_ids)
+            self.patient_ids.append(patient_id)
+            if number >= len(self.records_of):
+                self.records_of = np.resize(self.records_of, 2 * len(self.records_of))
+            self.records_of[number] = 0
+        return number
+
+    def prepare(self, record: dict) -> tuple[np.ndarray, list[int], np.ndarray]:
+        """The record's filter row, popcounts and blocking keys; decide() then add() of the same
+        record compute them once."""
+        if self._prepared[0] is record:
+            return self._prepared[1]
+        bits, pops = self.store._row(record)
+        scratch = self._scratch
+        scratch.size = 0
+        scratch.add_row(bits, pops)
+        keys = self.key_maker.keys(scratch, np.zeros(1, dtype=np.int64), [record.get("blocking") or []])[0]
+        self._prepared = (record, (bits, pops, keys))
+        return bits, pops, keys
+
+    def add(self, record_key: str, record: dict, patient_id: str) -> int:
+        """Stores a record (its encodings dict) under a patient; returns its row."""
+        if record_key in self.row_of:
+            self.remove(record_key)  # an update: the new version replaces the old
+        bits, pops, keys = self.prepare(record)
+        row = self.store.add_row(bits, pops)
+        if row >= len(self.patient_of):
+            self.patient_of = np.resize(self.patient_of, 2 * len(self.patient_of))
+            self.rank = np.resize(self.rank, 2 * len(self.rank))
+        number = self._patient(patient_id)
+        self.patient_of[row], self.rank[row] = number, int(record.get("foetus_rank") or 0)
+        self.rows_of.setdefault(number, []).append(row)
+        self.records_of[number] += 1
+        self.row_of[record_key] = row
+        self.keys.add(keys, row)
+        return row
+
+    def add_many(self, record_keys: list[str], records: list[dict], patient_ids: list[str]) -> None:
+        """Bulk load (a restart rebuilding the index from the changelog): the same state as adding
+        the records one by one, with the blocking keys computed in one batch."""
+        start = self.store.size
+        for record_key, record, patient_id in zip(record_keys, records, patient_ids):
+            if record_key in self.row_of:
+                self.remove(record_key)
+            row = self.store.add_row(*self.store._row(record))
+            if row >= len(self.patient_of):
+                grown = max(2 * len(self.patient_of), row + 1)
+                self.patient_of, self.rank = np.resize(self.patient_of, grown), np.resize(self.rank, grown)
+            number = self._patient(patient_id)
+            self.patient_of[row], self.rank[row] = number, int(record.get("foetus_rank") or 0)
+            self.rows_of.setdefault(number, []).append(row)
+            self.records_of[number] += 1
+            self.row_of[record_key] = row
+        rows = np.arange(start, self.store.size)
+        for chunk in range(0, len(rows), 50_000):
+            part = rows[chunk:chunk + 50_000]
+            keys = self.key_maker.keys(self.store, part, [r.get("blocking") or [] for r in records[chunk:chunk + 50_000]])
+            self.keys.add_many(keys, part)
+
+    def move(self, record_key: str, patient_id: str) -> None:
+        """A reviewer's verdict (merge or split) moves a record to another patient."""
+        row = self.row_of[record_key]
+        old, new = int(self.patient_of[row]), self._patient(patient_id)
+        self.rows_of[old].remove(row)
+        self.rows_of.setdefault(new, []).append(row)
+        self.records_of[old] -= 1
+        self.records_of[new] += 1
+        self.patient_of[row] = new
+
+    def remove(self, record_key: str) -> None:
+        """Withdrawal: the row stays in the arrays (its keys too) but is never a candidate again."""
+        row = self.row_of.pop(record_key)
+        number = int(self.patient_of[row])
+        self.rows_of[number].remove(row)
+        self.records_of[number] -= 1
+        self.patient_of[row] = -1
+
+    def patient_of_record(self, record_key: str) -> str | None:
+        row = self.row_of.get(record_key)
+        return None if row is None or self.patient_of[row] < 0 else self.patient_ids[self.patient_of[row]]
+
+    def nbytes(self) -> int:
+        """Arrays only (filters, keys, row → patient); Python dicts of ids come on top."""
+        return self.store.nbytes() + self.keys.nbytes() + 6 * self.store.size + 4 * len(self.patient_ids)
+
+
+def _members(index: PatientIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate patients (sorted numbers), all their live rows grouped by patient, and where each
+    patient's group starts. Most patients have one record: their row is the candidate itself."""
+    owners = index.patient_of[rows]
+    patients, first = np.unique(owners, return_index=True)
+    counts = index.records_of[patients]
+    groups = [rows[first]] if (counts == 1).all() else \
+        [np.asarray(index.rows_of[p], dtype=np.int64) for p in patients.tolist()]
+    all_rows = np.concatenate(groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return patients, all_rows, starts
+
+
+def decide(index: PatientIndex, record: dict) -> Decision:
+    """Link, review or new patient for one record's encodings (not yet in the index)."""
+    _, _, keys = index.prepare(record)
+    rows = index.keys.lookup(keys, index.blocking.max_bucket)
+    rank = int(record.get("foetus_rank") or 0)
+    rows = rows[(index.patient_of[rows] >= 0) & (index.rank[rows] == rank)]  # a foetus meets its rank only
+    if not len(rows):
+        return Decision("new", None, -math.inf, 0.0)
+    patients, all_rows, starts = _members(index, rows)
+    model = index.model
+    sims, swapped = similarities(index._scratch, np.zeros(1, dtype=np.int64), all_rows, model.swap_margin,
+                                 other=index.store)  # one row against all: broadcast
+    lev = levels(sims, model.thresholds)
+    score = model.bayes_factor(lev) + model.prior_log2(index.size if index.assign.scale_prior else None)
+    best = np.maximum.reduceat(score, starts)
+    mean = np.add.reduceat(score, starts) / np.diff(np.append(starts, len(score)))  # the patient as a whole
+    order = np.lexsort((patients, -best))  # best first; ties to the oldest patient: deterministic
+    top = order[0]
+    end = starts[top + 1] if top + 1 < len(starts) else len(score)
+    top_row = starts[top] + int(np.argmax(score[starts[top]:end]))
+    p = index.assign
+    prob = _probability(float(best[top]))
+    kind, reason = "new", ""
+    if prob >= p.review:
+        kind, reason = "review", "score"
+        if prob >= p.link:
+            if _probability(float(mean[top])) < p.consistent:
+                reason = "inconsistent"
+            elif p.twin_guard and _possible_twin(lev[top_row], model):
+                reason = "possible-twin"
+            elif len(order) > 1 and _probability(float(best[order[1]])) >= p.link \
+                    and best[top] - best[order[1]] < p.ambiguity:
+                reason = "ambiguous"
+            else:
+                kind, reason = "link", ""
+    return Decision(kind, index.patient_ids[int(patients[top])] if kind != "new" else None,
+                    float(best[top]), prob, {f: int(lev[top_row, c]) for c, f in enumerate(COMPARED)},
+                    bool(swapped[top_row]), reason, len(rows))
+
+
+def _possible_twin(agreement: np.ndarray, model: Model) -> bool:
+    """Twins share family name, birth date and place: the independence of the fields makes such a
+    pair look certain. Conditional independence fails exactly there, so a rule: when the sexes are
+    recorded (a civil-status identity) and the birth date agrees fully while no given name does,
+    a human decides."""
+    c = {f: i for i, f in enumerate(COMPARED)}
+    date_top = len(model.thresholds["date"]) + 1
+    return agreement[c["given"]] == 1 and agreement[c["date"]] == date_top and agreement[c["sex"]] > 0
+
+
+__all__ = ["AssignParams", "Decision", "PatientIndex", "decide", "FIELDS"]

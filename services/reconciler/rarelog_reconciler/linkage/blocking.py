@@ -1,0 +1,242 @@
+"""Blocking on encodings only: which earlier records a record is compared with.
+
+Every record gets a handful of 64-bit keys; two records are candidates when they share one.
+- equality of each field's filter (given, surname, date, place): same value, same filter;
+- the unordered pair {given, surname}: a swapped pair meets its original;
+- MinHash-LSH (Broder 1997; Indyk & Motwani 1998) on the set bits of the given-name, surname
+  and place filters: `bands` × `rows` MinHash values, one key per band. Filters are sparse
+  (about 10 % of bits set), so sampling bits (Hamming LSH) would catch few near-duplicates;
+  Jaccard 0.7 is caught with probability 1-(1-0.7⁴)¹⁶ = 0.99 with 16 bands of 4 rows;
+- the pseudonymizer's HMAC'd keys (phonetic code + birth year, phonetic pair, year-month + sex).
+A key shared by more than `max_bucket` earlier records is skipped: it names a frequent value and
+would cost more comparisons than it brings (measured in docs/linkage.md).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .filters import FilterStore
+
+def hash_rows(rows: np.ndarray, domain: bytes, present: np.ndarray | None = None,
+              parts: int = 1) -> np.ndarray:
+    """64-bit BLAKE2b hashes of each row (cut into `parts` equal slices, one hash each), keyed
+    by `domain` + slice number; 0 where `present` is False. A C call per hash and no numpy call
+    per row: the same code is cheap for one record and for a million."""
+    data = np.ascontiguousarray(rows).tobytes()
+    n = len(rows)
+    step = len(data) // max(n * parts, 1)
+    keys = [domain + b"|" + str(p).encode() for p in range(parts)]
+    ok = [True] * n if present is None else present.tolist()
+    out = [int.from_bytes(hashlib.blake2b(data[(i * parts + p) * step:(i * parts + p + 1) * step], digest_size=8,
+                                          key=keys[p]).digest(), "little") if ok[i] else 0
+           for i in range(n) for p in range(parts)]
+    return np.array(out, dtype=np.uint64).reshape(n, parts)
+
+
+@dataclass(frozen=True)
+class BlockingParams:
+    bands: int = 12
+    rows: int = 5
+    # each group is MinHashed as one set: "+" concatenates filters, "|" ORs filters of one
+    # bit space (given|surname is the same for a swapped pair)
+    lsh_groups: tuple[str, ...] = ("given|surname", "place")
+    equality_fields: tuple[str, ...] = ("given", "surname", "date", "place")
+    swap_key: bool = True
+    pseudonymizer_keys: bool = True
+    max_bucket: int = 50
+    seed: int = 20240611  # MinHash permutations: public, fixed so that keys survive a restart
+
+    @classmethod
+    def for_encoding(cls, blip: float, **changes) -> "BlockingParams":
+        """BLIP-hardened filters are never equal, even for one identity: equality and swap keys
+        would only take memory. LSH on given|surname still meets a swap (same set of bits)."""
+        if blip > 0:
+            changes = {"equality_fields": (), "swap_key": False, **changes}
+        return cls(**changes)
+
+
+def _less(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise lexicographic a < b, to order the two name filters of a record."""
+    diff = a != b
+    first = np.argmax(diff, axis=1)
+    rows = np.arange(len(a))
+    return diff[rows, first] & (a[rows, first] < b[rows, first])
+
+
+class KeyMaker:
+    """Computes the blocking keys of stored records: a (records × keys) uint64 matrix, 0 = none."""
+
+    def __init__(self, params: BlockingParams, widths: dict[str, int]):
+        self.params = params
+        rng = np.random.default_rng(params.seed)
+        n_hashes = params.bands * params.rows
+        # one random permutation of the bit positions per MinHash function and field
+        self.perms = {g: np.stack([rng.permutation(64 * self._words(g, widths)) for _ in range(n_hashes)])
+                      .astype(np.uint32) for g in params.lsh_groups}
+
+    @staticmethod
+    def _words(group: str, widths: dict[str, int]) -> int:
+        return sum(widths[part.split("|")[0]] for part in group.split("+"))
+
+    @staticmethod
+    def group_bits(group: str, store: FilterStore, rows: np.ndarray) -> np.ndarray:
+        parts = []
+        for part in group.split("+"):
+            fields = part.split("|")
+            bits = store.field_bits(fields[0], rows)
+            for f in fields[1:]:
+                bits = bits | store.field_bits(f, rows)
+            parts.append(bits)
+        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+
+    @property
+    def width(self) -> int:
+        p = self.params
+        return len(p.equality_fields) + p.swap_key + len(p.lsh_groups) * p.bands + (8 if p.pseudonymizer_keys else 0)
+
+    def minhash(self, group: str, bits: np.ndarray) -> np.ndarray:
+        """MinHash signatures (n × bands·rows) of the set bits of each row; empty rows get all
+        0xFFFFFFFF. Works on the set positions only (filters are sparse)."""
+        perms = self.perms[group]
+        out = np.full((len(bits), perms.shape[0]), 0xFFFFFFFF, dtype=np.uint32)
+        if len(bits) == 1:  # one record: the short path
+            pos = np.flatnonzero(np.unpackbits(bits.view(np.uint8), bitorder="little"))
+            if len(pos):
+                out[0] = perms[:, pos].min(axis=1)
+            return out
+        for start in range(0, len(bits), 2048):
+            chunk = np.unpackbits(bits[start:start + 2048].view(np.uint8), axis=1, bitorder="little")
+            which, pos = np.nonzero(chunk)
+            if not len(pos):
+                continue
+            present = np.unique(which)
+            starts = np.searchsorted(which, present)
+            out[start + present] = np.minimum.reduceat(perms[:, pos], starts, axis=1).T
+        return out
+
+    def keys(self, store: FilterStore, rows: np.ndarray, blocking: list[list[str]]) -> np.ndarray:
+        """(len(rows) × width) uint64 keys of stored records; 0 = no key."""
+        p, n = self.params, len(rows)
+        cols = []
+        for f in p.equality_fields:
+            cols.append(hash_rows(store.field_bits(f, rows), b"eq|" + f.encode(), store.field_pop(f, rows) > 0))
+        if p.swap_key:
+            g, s = store.field_bits("given", rows), store.field_bits("surname", rows)
+            both = (store.field_pop("given", rows) > 0) & (store.field_pop("surname", rows) > 0)
+            g_first = _less(g, s)[:, None]  # unordered: {given, surname}
+            pair = np.concatenate([np.where(g_first, g, s), np.where(g_first, s, g)], axis=1)
+            cols.append(hash_rows(pair, b"swap", both))
+        for f in p.lsh_groups:
+            bits = self.group_bits(f, store, rows)
+            sig = self.minhash(f, bits)  # bands × rows values per record, hashed band by band
+            cols.append(hash_rows(sig, f"lsh|{f}".encode(), (bits != 0).any(axis=1), parts=p.bands))
+        if p.pseudonymizer_keys:
+            extra = np.zeros((n, 8), dtype=np.uint64)
+            for i, hexes in enumerate(blocking):
+                for j, key in enumerate(hexes[:8]):
+                    extra[i, j] = int(key, 16) or 1  # HMAC outputs: already uniform
+            cols.append(extra)
+        return np.concatenate(cols, axis=1)
+
+
+class KeyIndex:
+    """A multimap key → record rows, for millions of records: recent additions in a dict, older
+    ones in a few sorted numpy runs (keys uint64, rows int32) merged like a binary counter, so
+    an addition is amortised O(log n) and a look-up is one binary search per run."""
+
+    def __init__(self, flush_at: int = 100_000):
+        self.flush_at = flush_at
+        self.recent: dict[int, list[int]] = {}
+        self.recent_entries = 0
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, keys: np.ndarray, row: int) -> None:
+        for key in keys[keys != 0].tolist():
+            self.recent.setdefault(key, []).append(row)
+        self.recent_entries += int(np.count_nonzero(keys))
+        if self.recent_entries >= self.flush_at:
+            self._flush()
+
+    def add_many(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Bulk load (keys: records × keys matrix), e.g. when rebuilding from the changelog."""
+        flat_rows = np.repeat(rows.astype(np.int32), keys.shape[1])
+        flat = keys.ravel()
+        self._push(flat[flat != 0], flat_rows[flat != 0])
+
+    def _flush(self) -> None:
+        if not self.recent:
+            return
+        keys = np.fromiter((k for k, rows in self.recent.items() for _ in rows), dtype=np.uint64,
+                           count=self.recent_entries)
+        rows = np.fromiter((r for rows in self.recent.values() for r in rows), dtype=np.int32,
+                           count=self.recent_entries)
+        self.recent, self.recent_entries = {}, 0
+        self._push(keys, rows)
+
+    def _push(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.runs.append((keys[order], rows[order]))
+        while len(self.runs) >= 2 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (k1, r1), (k2, r2) = self.runs.pop(-2), self.runs.pop()
+            keys, rows = np.concatenate([k1, k2]), np.concatenate([r1, r2])
+            order = np.argsort(keys, kind="stable")
+            self.runs.append((keys[order], rows[order]))
+
+    def lookup(self, keys: np.ndarray, max_bucket: int) -> np.ndarray:
+        """Rows sharing at least one key, skipping keys held by more than max_bucket rows."""
+        keys = keys[keys != 0]
+        if not len(keys):
+            return np.zeros(0, dtype=np.int32)
+        counts = np.zeros(len(keys), dtype=np.int64)
+        spans = []
+        for run_keys, _ in self.runs:
+            lo, hi = np.searchsorted(run_keys, keys, "left"), np.searchsorted(run_keys, keys, "right")
+            spans.append((lo, hi))
+            counts += hi - lo
+        recent = [self.recent.get(k, ()) for k in keys.tolist()]
+        counts += np.fromiter((len(r) for r in recent), dtype=np.int64, count=len(keys))
+        keep = counts <= max_bucket
+        found = [np.fromiter((r for rows, ok in zip(recent, keep) if ok for r in rows), dtype=np.int32)]
+        for (lo, hi), (_, run_rows) in zip(spans, self.runs):
+            lo, hi = lo[keep], hi[keep]
+            lengths = hi - lo
+            total = int(lengths.sum())
+            if total:
+                offsets = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+                found.append(run_rows[offsets])
+        return np.unique(np.concatenate(found))
+
+    def entries(self) -> int:
+        return self.recent_entries + sum(len(k) for k, _ in self.runs)
+
+    def nbytes(self) -> int:
+        # runs exactly; the dict at about 100 bytes per entry (Python objects)
+        return sum(k.nbytes + r.nbytes for k, r in self.runs) + 100 * self.recent_entries
+
+
+def candidate_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Every pair (i < j) of rows sharing a key, for batch work (evaluation, model fitting).
+    Buckets larger than max_bucket are skipped, as the incremental look-up does."""
+    n, width = keys.shape
+    flat = keys.ravel()
+    rows = np.repeat(np.arange(n, dtype=np.int64), width)
+    rows, flat = rows[flat != 0], flat[flat != 0]
+    order = np.lexsort((rows, flat))
+    flat, rows = flat[order], rows[order]
+    boundaries = np.flatnonzero(np.diff(flat)) + 1
+    starts = np.concatenate([[0], boundaries])
+    sizes = np.diff(np.concatenate([starts, [len(flat)]]))
+    ok = np.repeat(sizes <= max_bucket, sizes)
+    flat, rows = flat[ok], rows[ok]
+    pairs = []
+    for d in range(1, max_bucket):
+        same = flat[d:] == flat[:-d]
+        if not same.any():
+            break
+        pairs.append(rows[:-d][same] * n + rows[d:][same])
+    codes = np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, dtype=np.int64)
+    i, j = codes // n, codes % n
+    return np.stack([i[i != j], j[i != j]], axis=1)  # a row may hold one key twice

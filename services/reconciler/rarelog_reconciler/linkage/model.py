@@ -1,0 +1,256 @@
+"""Comparison of two records and the Fellegi-Sunter model (Fellegi & Sunter 1969) fitted by EM
+(Winkler 1988; Jaro 1989) over the whole pair space.
+
+A pair is compared field by field: Dice of the two filters, binned into agreement levels (0 =
+missing on either side, then from "disagree" up to "agree"). Given name and surname are compared
+crosswise too, and the orientation that agrees better is kept, so a swap costs nothing. The
+surname also meets the used name (nom d'usage) both ways.
+
+The model is a plain dict of floats (`to_dict` / `from_dict`), so the service can keep it in its
+changelog and decide the same way after a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .filters import FilterStore
+
+COMPARED = ("given", "surname", "date", "place", "sex")
+
+# Dice thresholds of the agreement levels: level l + 1 when Dice ≥ thresholds[l] (chosen by
+# measurement on FEBRL4, docs/linkage.md).
+DEFAULT_THRESHOLDS: dict[str, tuple[float, ...]] = {
+    "given": (0.55, 0.7, 0.85, 0.97),
+    "surname": (0.55, 0.7, 0.85, 0.97),
+    "date": (0.55, 0.7, 0.85, 0.97),
+    "place": (0.55, 0.7, 0.85, 0.97),
+    "sex": (0.5,),
+}
+
+
+# Every Dice a comparison needs, as (field of a, field of b). Crosswise names catch a swap, the
+# used name meets the surname both ways (a woman under her married name in one centre, her birth
+# name in another), all given names meet the first ("Marie" / "Marie Claire Anne"), and the
+# day/month-swapped date meets the date.
+_COMBOS = (("given", "given"), ("surname", "surname"), ("given", "surname"), ("surname", "given"),
+           ("given_all", "given_all"), ("given", "given_all"), ("given_all", "given"),
+           ("surname", "used"), ("used", "surname"), ("used", "used"),
+           ("date", "date"), ("date", "date_swap"), ("date_swap", "date"), ("place", "place"), ("sex", "sex"))
+_C = {combo: i for i, combo in enumerate(_COMBOS)}
+
+
+def _layout(store: FilterStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Column indices that line up each combination's two fields, and where each segment starts
+    (cached on the store: its layout never changes)."""
+    cached = getattr(store, "_combo_layout", None)
+    if cached is not None:
+        return cached
+    cols_a, cols_b, starts = [], [], []
+    for fa, fb in _COMBOS:
+        sa, sb = store.slices[fa], store.slices[fb]
+        starts.append(len(cols_a))
+        cols_a += range(sa.start, sa.stop)
+        cols_b += range(sb.start, sb.stop)
+    pop_a = np.array([store.column[fa] for fa, _ in _COMBOS])
+    pop_b = np.array([store.column[fb] for _, fb in _COMBOS])
+    store._combo_layout = np.array(cols_a), np.array(cols_b), np.array(starts), pop_a, pop_b
+    return store._combo_layout
+
+
+def dice_matrix(store: FilterStore, a: np.ndarray, b: np.ndarray, other: FilterStore | None = None) -> np.ndarray:
+    """(pairs × combinations) Dice, NaN where a filter is empty. `a` may hold one row for all."""
+    other = other or store
+    cols_a, cols_b, starts, pop_a, pop_b = _layout(store)
+    both = store.bits[a[:, None], cols_a] & other.bits[b[:, None], cols_b]  # gathered in one step
+    shared = np.add.reduceat(np.bitwise_count(both), starts, axis=1, dtype=np.int32)
+    pa, pb = store.pop[a][:, pop_a].astype(np.int32), other.pop[b][:, pop_b].astype(np.int32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (2.0 * shared / (pa + pb)).astype(np.float32)
+    out[(pa == 0) | (pb == 0)] = np.nan
+    return out
+
+
+def similarities(store: FilterStore, a: np.ndarray, b: np.ndarray, swap_margin: float = 0.1,
+                 other: FilterStore | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs × COMPARED) similarities of the pairs (a[i], b[i]) — rows of `b` from `other` when
+    given — and whether each pair was read crosswise (given name and surname swapped)."""
+    d = dice_matrix(store, a, b, other)
+    col = lambda x, y: d[:, _C[(x, y)]]  # noqa: E731
+    gg, ss, gs, sg = col("given", "given"), col("surname", "surname"), col("given", "surname"), col("surname", "given")
+    with np.errstate(invalid="ignore"):
+        swapped = (gs + sg) > (gg + ss) + swap_margin  # False where any is NaN
+    given = np.fmax.reduce([np.where(swapped, gs, gg), col("given_all", "given_all"), col("given", "given_all"),
+                            col("given_all", "given")])
+    surname = np.fmax.reduce([np.where(swapped, sg, ss), col("surname", "used"), col("used", "surname"),
+                              col("used", "used")])
+    date = np.fmax.reduce([col("date", "date"), col("date", "date_swap"), col("date_swap", "date")])
+    return np.stack([given, surname, date, col("place", "place"), col("sex", "sex")], axis=1), swapped
+
+
+def levels(sims: np.ndarray, thresholds: dict[str, tuple[float, ...]]) -> np.ndarray:
+    """(pairs × fields) int8: 0 missing, 1 below the first threshold, ..., len(thresholds) + 1."""
+    width = max(len(thresholds[f]) for f in COMPARED)
+    table = np.full((len(COMPARED), width), np.inf, dtype=np.float32)
+    for c, f in enumerate(COMPARED):
+        table[c, :len(thresholds[f])] = thresholds[f]
+    with np.errstate(invalid="ignore"):
+        lev = 1 + (sims[:, :, None] >= table[None, :, :]).sum(axis=2)
+    return np.where(np.isnan(sims), 0, lev).astype(np.int8)
+
+
+@dataclass
+class Model:
+    """Fellegi-Sunter: prior λ (share of matches in the fitted pair space), m and u per field and
+    level (levels 1..L; level 0, missing, weighs nothing)."""
+    prior: float
+    m: dict[str, list[float]]
+    u: dict[str, list[float]]
+    thresholds: dict[str, tuple[float, ...]] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    swap_margin: float = 0.1
+    records: int = 0  # records in the pair space it was fitted on: the prior scales with it
+    info: dict[str, float] = field(default_factory=dict)
+
+    def weight_table(self) -> np.ndarray:
+        """(fields × max levels + 1) log2(m/u), zero at level 0."""
+        width = 1 + max(len(v) for v in self.m.values())
+        table = np.zeros((len(COMPARED), width))
+        for c, f in enumerate(COMPARED):
+            m, u = np.asarray(self.m[f]), np.asarray(self.u[f])
+            table[c, 1:1 + len(m)] = np.log2(np.maximum(m, 1e-9) / np.maximum(u, 1e-9))
+        return table
+
+    def bayes_factor(self, lev: np.ndarray) -> np.ndarray:
+        """log2 of the likelihood ratio of each pair's agreement pattern."""
+        table = self.__dict__.get("_table")
+        if table is None:  # m and u do not change once fitted or loaded
+            table = self.__dict__["_table"] = self.weight_table()
+        return table[np.arange(len(COMPARED)), lev.astype(np.int64)].sum(axis=1)
+
+    def prior_log2(self, index_records: int | None = None) -> float:
+        """log2 prior odds that a pair matches. Fitted on N records the share is λ; against an
+        index of n records a pair's prior is about λ·N/n (each record has the same expected number
+        of earlier matches, spread over more records)."""
+        prior = self.prior
+        if index_records and self.records:
+            prior = min(0.5, prior * self.records / max(index_records, 1))
+        return float(np.log2(prior / (1 - prior)))
+
+    def to_dict(self) -> dict:
+        return {"prior": self.prior, "m": {f: list(map(float, v)) for f, v in self.m.items()},
+                "u": {f: list(map(float, v)) for f, v in self.u.items()},
+                "thresholds": {f: list(v) for f, v in self.thresholds.items()},
+                "swap_margin": self.swap_margin, "records": self.records, "info": dict(self.info)}
+
+    @classmethod
+    def from_dict(cls, value: dict) -> "Model":
+        return cls(float(value["prior"]), {f: list(v) for f, v in value["m"].items()},
+                   {f: list(v) for f, v in value["u"].items()},
+                   {f: tuple(v) for f, v in value["thresholds"].items()}, float(value["swap_margin"]),
+                   int(value.get("records", 0)), dict(value.get("info", {})))
+
+
+def em(patterns: np.ndarray, weights: np.ndarray, n_levels: dict[str, int], prior: float = 1e-4,
+       iterations: int = 500, tolerance: float = 1e-9) -> tuple[float, dict[str, np.ndarray], dict[str, np.ndarray], int]:
+    """EM for the two-class latent model with conditionally independent fields, on weighted
+    distinct agreement patterns. Level 0 (missing) is ignored in both classes."""
+    u = {}
+    for c, f in enumerate(COMPARED):  # u starts at the level frequencies: nearly all pairs differ
+        counts = np.bincount(patterns[:, c], weights, minlength=n_levels[f] + 1)[1:] + 1e-3
+        u[f] = counts / counts.sum()
+    m = {}
+    for f in COMPARED:  # m starts heavy on full agreement
+        start = 2.0 ** (3 * np.arange(n_levels[f]))
+        m[f] = start / start.sum()
+    for it in range(1, iterations + 1):
+        log_m = np.full(len(patterns), np.log(prior))
+        log_u = np.full(len(patterns), np.log1p(-prior))
+        for c, f in enumerate(COMPARED):
+            lev = patterns[:, c]
+            known = lev > 0
+            log_m[known] += np.log(m[f][lev[known] - 1])
+            log_u[known] += np.log(u[f][lev[known] - 1])
+        g = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))  # P(match | pattern)
+        wm, wu = weights * g, weights * (1 - g)
+        new_prior = wm.sum() / weights.sum()
+        change = abs(new_prior - prior) / prior
+        prior = new_prior
+        for c, f in enumerate(COMPARED):
+            lev = patterns[:, c]
+            cm = np.bincount(lev, wm, minlength=n_levels[f] + 1)[1:] + 1e-9
+            cu = np.bincount(lev, wu, minlength=n_levels[f] + 1)[1:] + 1e-9
+            new_m, new_u = cm / cm.sum(), cu / cu.sum()
+            change = max(change, np.abs(new_m - m[f]).max(), np.abs(new_u - u[f]).max())
+            m[f], u[f] = new_m, new_u
+        if change < tolerance:
+            break
+    return prior, m, u, it
+
+
+def noisy_thresholds(thresholds: dict[str, tuple[float, ...]], store: FilterStore,
+                     blip: float) -> dict[str, tuple[float, ...]]:
+    """Level thresholds for filters hardened by BLIP (each bit flipped with probability f).
+    Two noisy copies of filters with Dice d have a Dice of about d·c, where for a filter of m bits
+    with x set, c = (1-f)² / ((1-f) + (m/x - 1)·f): shared bits survive twice, and noise adds
+    about (m-x)·f bits to each. x is estimated from the stored (noisy) filters."""
+    if blip <= 0:
+        return dict(thresholds)
+    out = {}
+    for f, values in thresholds.items():
+        pop = store.pop[:store.size, store.column[f]]
+        m = 64 * store.words[f]
+        noisy = float(pop[pop > 0].mean()) if (pop > 0).any() else m / 4
+        x = max((noisy - m * blip) / (1 - 2 * blip), 1.0)
+        c = (1 - blip) ** 2 / ((1 - blip) + (m / x - 1) * blip)
+        out[f] = tuple(round(t * c, 4) for t in values)
+    return out
+
+
+def fit(store: FilterStore, candidates: np.ndarray, random_pairs: int = 1_000_000, seed: int = 7,
+        thresholds: dict[str, tuple[float, ...]] | None = None, swap_margin: float = 0.1,
+        blip: float = 0.0, chunk: int = 50_000) -> Model:
+    """EM over the whole pair space of the stored records: every candidate pair (weight 1) and
+    `random_pairs` random pairs from outside the candidates, each standing for
+    (all pairs - candidates) / random_pairs pairs. Fitting on candidates alone teaches the model
+    what blocking selected for (e.g. "the birth date agrees") rather than "same person".
+    `blip`: the encoder's flip probability, if hardened (the thresholds are scaled to it)."""
+    thresholds = noisy_thresholds(dict(thresholds or DEFAULT_THRESHOLDS), store, blip)
+    n = store.size
+    total_pairs = n * (n - 1) // 2
+    if total_pairs <= random_pairs:  # a small set: every pair, exactly
+        i, j = np.triu_indices(n, k=1)
+    else:
+        rng = np.random.default_rng(seed)
+        a, b = rng.integers(0, n, size=random_pairs), rng.integers(0, n, size=random_pairs)
+        i, j = np.minimum(a, b), np.maximum(a, b)
+        i, j = i[i != j], j[i != j]
+    cand_codes = np.sort(candidates[:, 0].astype(np.int64) * n + candidates[:, 1])
+    codes = i.astype(np.int64) * n + j
+    pos = np.searchsorted(cand_codes, codes)
+    inside = (pos < len(cand_codes)) & (cand_codes[np.minimum(pos, len(cand_codes) - 1)] == codes)
+    codes = codes[~inside]
+    outside_weight = (total_pairs - len(candidates)) / max(len(codes), 1)
+
+    def patterns_of(pairs_i: np.ndarray, pairs_j: np.ndarray) -> np.ndarray:
+        parts = []
+        for s in range(0, len(pairs_i), chunk):
+            sims, _ = similarities(store, pairs_i[s:s + chunk], pairs_j[s:s + chunk], swap_margin)
+            parts.append(levels(sims, thresholds))
+        return np.concatenate(parts) if parts else np.zeros((0, len(COMPARED)), dtype=np.int8)
+
+    pat = np.concatenate([patterns_of(candidates[:, 0], candidates[:, 1]), patterns_of(codes // n, codes % n)])
+    w = np.concatenate([np.ones(len(candidates)), np.full(len(codes), outside_weight)])
+    base = 1 + max(len(t) for t in thresholds.values()) + 1
+    pattern_codes = (pat.astype(np.int64) * base ** np.arange(len(COMPARED))).sum(axis=1)  # one int each
+    _, first, inverse = np.unique(pattern_codes, return_index=True, return_inverse=True)
+    distinct = pat[first]
+    weights = np.bincount(inverse.ravel(), w)
+    n_levels = {f: len(thresholds[f]) + 1 for f in COMPARED}
+    prior0 = max(len(candidates) * 0.05, 1.0) / max(total_pairs, 1)
+    prior, m, u, iterations = em(distinct, weights, n_levels, prior0)
+    return Model(float(prior), {f: m[f].tolist() for f in COMPARED}, {f: u[f].tolist() for f in COMPARED},
+                 thresholds, swap_margin, n,
+                 {"candidate_pairs": float(len(candidates)), "random_pairs": float(len(codes)),
+                  "pair_space": float(total_pairs), "em_iterations": float(iterations),
+                  "expected_matches": float(prior * total_pairs)})
