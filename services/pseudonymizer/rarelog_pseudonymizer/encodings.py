@@ -201,8 +201,11 @@ class Encoder:
             clear.append(f"PSY|{sur}|{year}")
         if given and year:
             clear.append(f"PGY|{given}|{year}")
-        if sur and given and md:  # swap-proof, survives a wrong year
-            clear.append("PSG|" + "|".join(sorted((sur, given))) + "|" + md)
+        if sur and given:  # swap-proof; survives a wrong year (alone, and with month and day)
+            pair = "|".join(sorted((sur, given)))
+            clear.append(f"PSG|{pair}")
+            if md:
+                clear.append(f"PSGD|{pair}|{md}")
         if ident.used_name and ident.used_name != ident.surname and year:
             clear.append(f"PSY|{phonetic(ident.used_name, p.phonetic_len)}|{year}")  # meets a PSY
         if year and ident.birth_month:

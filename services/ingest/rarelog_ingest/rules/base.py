@@ -27,7 +27,15 @@ def latest(value: dict) -> date:
     year, month = value["year"], value.get("month")
     if month is None:
         return date(year, 12, 31)
-    return date(year, month, value.get("day") or calendar.monthrange(year, month)[1])
+    return date(year, month, value.get("day") or days_in_month(year, month))
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """calendar.monthrange(year, month)[1], without working out the weekday."""
+    return 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month]
 
 
 def partial_date_problems(value: dict | None, path: str, today: date) -> list[Reason]:
@@ -41,14 +49,11 @@ def partial_date_problems(value: dict | None, path: str, today: date) -> list[Re
         return [fault("date-invalid", f"{path}.day", "is set without a month")]
     if month is not None and not 1 <= month <= 12:
         return [fault("date-invalid", f"{path}.month", "must be 1 to 12")]
-    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+    if day is not None and not 1 <= day <= days_in_month(year, month):
         return [fault("date-invalid", f"{path}.day", "does not exist in that month")]
     if earliest(value) > today:
         return [fault("date-in-future", path, "is after the day the registry received the submission")]
     return []
-
-
-_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def partial_date_ok(value: dict, today: date) -> bool:
@@ -61,8 +66,7 @@ def partial_date_ok(value: dict, today: date) -> bool:
         return False
     if day is None:
         return (year, month) <= (today.year, today.month)
-    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month]
-    return 1 <= day <= last and (year, month, day) <= (today.year, today.month, today.day)
+    return 1 <= day <= days_in_month(year, month) and (year, month, day) <= (today.year, today.month, today.day)
 
 
 def in_range(value: float | int | None, low: float, high: float) -> bool:

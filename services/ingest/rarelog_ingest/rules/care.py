@@ -44,8 +44,8 @@ def _first_activity_by_centre(activities: list[dict], ctx: Context) -> dict:
     for i, activity in enumerate(activities):
         when = ctx.valid(activity["date"], f"record.activities[{i}].date")
         if when is not None:
-            centre = activity["centre_id"]
-            first[centre] = min(first.get(centre, latest(when)), latest(when))
+            centre, last = activity["centre_id"], latest(when)
+            first[centre] = min(first.get(centre, last), last)
     return first
 
 

@@ -173,11 +173,13 @@ def _members(index: PatientIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     owners = index.patient_of[rows]
     patients, first = np.unique(owners, return_index=True)
     counts = index.records_of[patients]
-    groups = [rows[first]] if (counts == 1).all() else \
-        [np.asarray(index.rows_of[p], dtype=np.int64) for p in patients.tolist()]
-    all_rows = np.concatenate(groups)
+    groups = rows[first].astype(np.int64)
+    if (counts > 1).any():  # a patient's other records, whether they shared a key or not
+        parts = [[g] if c == 1 else index.rows_of[p] for g, c, p in zip(groups.tolist(), counts.tolist(),
+                                                                     patients.tolist())]
+        groups = np.fromiter((r for part in parts for r in part), dtype=np.int64, count=int(counts.sum()))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return patients, all_rows, starts
+    return patients, groups, starts
 
 
 def decide(index: PatientIndex, record: dict) -> Decision:

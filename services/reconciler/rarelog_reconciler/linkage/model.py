@@ -63,7 +63,7 @@ def dice_matrix(store: FilterStore, a: np.ndarray, b: np.ndarray, other: FilterS
     """(pairs × combinations) Dice, NaN where a filter is empty. `a` may hold one row for all."""
     other = other or store
     cols_a, cols_b, starts, pop_a, pop_b = _layout(store)
-    both = store.bits[a[:, None], cols_a] & other.bits[b[:, None], cols_b]  # gathered in one step
+    both = store.bits[a][:, cols_a] & other.bits[b][:, cols_b]  # rows first, then columns: faster
     shared = np.add.reduceat(np.bitwise_count(both), starts, axis=1, dtype=np.int32)
     pa, pb = store.pop[a][:, pop_a].astype(np.int32), other.pop[b][:, pop_b].astype(np.int32)
     with np.errstate(invalid="ignore", divide="ignore"):
