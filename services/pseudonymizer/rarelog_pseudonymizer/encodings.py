@@ -3,26 +3,30 @@
 What leaves the pseudonymizer is plain bytes and hex strings that are worthless without the key:
 - one Bloom filter per field (Schnell, Bachteler & Reiher 2009, "Privacy-preserving record
   linkage using Bloom filters"): each token of the field sets `k` bits chosen by double hashing
-  (Kirsch & Mitzenmacher 2006) of an HMAC-SHA-256 under a subkey of the field group. Given name,
-  surname and used name share one subkey and one length, so a given↔surname swap is comparable
-  crosswise;
-- optionally hardened by BLIP randomised response (Alaggan, Gambs & Kermarrec 2012; Schnell &
-  Borgs 2016): every bit of a non-empty filter is flipped with probability `blip`, from a stream
-  keyed by the record's nonce, so one identity gives different filters in different records and
-  the reconciler cannot count equal filters;
+  (Kirsch & Mitzenmacher 2006) of an HMAC-SHA-256 under a subkey of the field group. Given
+  names, surname and used name share one subkey and one length, so a given↔surname swap is
+  comparable crosswise;
+- hardened by BLIP randomised response (Alaggan, Gambs & Kermarrec 2012; Schnell & Borgs 2016):
+  every bit of a non-empty filter flips with probability `blip`, from a stream keyed by the
+  record's nonce, so one identity gives different filters in different records and the
+  reconciler cannot count equal filters;
 - blocking keys that need the clear text: a French-aware phonetic code (`phonetic`, ours) with
-  the birth year, and birth year-month with sex, each HMAC'd and cut to a short hex string.
+  the birth year or the birth day, and birth date with sex, each HMAC'd and cut to 64 bits.
 
-Parameters were chosen by measurement on FEBRL (docs/linkage.md, "Encoding"). Token masks are
-cached per encoder: names, places and dates reuse a small vocabulary of q-grams and date tokens,
-so a record costs dictionary look-ups and integer ORs, not HMACs.
+Parameters were chosen by measurement on FEBRL and the synthetic cohort (docs/linkage.md).
+Whole values (a name, a place, a date) are cached per encoder with their filter: names and
+places repeat a lot, so most records cost dictionary look-ups and integer ORs, not HMACs.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import math
 import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from .normalise import NormalisedIdentity
 
@@ -53,8 +57,6 @@ class EncodingParams:
 
 DEFAULT = EncodingParams()
 FIELDS = ("given", "given_all", "surname", "used", "date", "date_swap", "place", "sex")  # the filters
-_GROUP = {"given": "name", "given_all": "name", "surname": "name", "used": "name", "date": "date", "date_swap": "date",
-          "place": "place", "sex": "sex"}
 
 # ---------------------------------------------------------------------------------------------
 # tokens
@@ -85,20 +87,6 @@ def date_tokens(year: int, month: int, day: int) -> list[str]:
     return tokens + [f"P{i}{d}" for i, d in enumerate(digits)]
 
 
-def tokens_of(ident: NormalisedIdentity, q: int) -> dict[str, list[str]]:
-    place = ident.birth_place
-    names = ident.given_names.split()
-    # all given names, only when there is more than the first (else the first name's filter says it)
-    every = [t for name in names for t in qgrams(name, q)] if names[1:] else []
-    return {"given": qgrams(ident.first_given_name, q), "given_all": every, "surname": qgrams(ident.surname, q),
-            "used": qgrams(ident.used_name, q) if ident.used_name != ident.surname else [],
-            "date": date_tokens(ident.birth_year, ident.birth_month, ident.birth_day),
-            # day and month exchanged (03/04 written for 04/03), when that is another valid date
-            "date_swap": date_tokens(ident.birth_year, ident.birth_day, ident.birth_month)
-            if 0 < ident.birth_day <= 12 and ident.birth_day != ident.birth_month else [],
-            "place": qgrams(place, q), "sex": [f"S{ident.sex}"] if ident.sex in ("M", "F") else []}
-
-
 # ---------------------------------------------------------------------------------------------
 # phonetic code
 
@@ -115,12 +103,13 @@ _VOWEL_AFTER_FIRST = re.compile(r"(?<=.)[AEIOU]")
 _REPEAT = re.compile(r"(.)\1+")
 
 
+@functools.lru_cache(maxsize=65536)
 def phonetic(name: str, length: int = 6) -> str:
     """A French-aware reduction of a folded name (our own Soundex-like code): French graphemes
     first (PH→F, CH→J sound, QU→K, soft C and G, GN, EAU/AU→O, OU, AI/EI→E, silent H and
     endings), then consonant classes (B/P, D/T, F/V, S/Z/X, M/N, C/G/K), vowels after the first
-    letter dropped, repeats collapsed. FONTAINE = FONTENE = FONTAINES, LEFEVRE = LEFEBVRE, THIBAULT = TIBO;
-    used only inside HMAC'd blocking keys."""
+    letter dropped, repeats collapsed: FONTAINE = FONTENE = FONTAINES, LEFEVRE = LEFEBVRE,
+    THIBAULT = TIBO. Used only inside HMAC'd blocking keys."""
     code = name
     for pattern, replacement in _PHONETIC_RULES:
         code = pattern.sub(replacement, code)
@@ -134,7 +123,7 @@ def phonetic(name: str, length: int = 6) -> str:
 
 
 class Encoder:
-    """Holds the subkeys and a cache of token masks for one key and one set of parameters."""
+    """Holds the subkeys and a cache of value filters for one key and one set of parameters."""
 
     _CACHE_LIMIT = 300_000
 
@@ -143,52 +132,87 @@ class Encoder:
         sub = {g: hmac.digest(key, f"rarelog-linkage-v1|{g}".encode(), "sha256")
                for g in ("name", "date", "place", "sex", "block", "blip")}
         self._subkeys = sub
-        self._cache: dict[tuple[str, str], int] = {}
+        self._shape = {"name": (params.name_bits, params.name_k), "date": (params.date_bits, params.date_k),
+                       "place": (params.place_bits, params.place_k), "sex": (params.sex_bits, params.sex_k)}
+        self._bits = {f: params.bits(f) for f in FIELDS}
+        self._cache: dict[tuple[str, str | tuple], int] = {}
 
-    def _mask(self, field: str, token: str) -> int:
+    def _mask(self, group: str, token: str) -> int:
         """The k bits of one token, as an int: (h1 + i·h2) mod m, h1 and h2 from the HMAC."""
-        group = _GROUP[field]
-        cached = self._cache.get((group, token))
+        m, k = self._shape[group]
+        digest = hmac.digest(self._subkeys[group], token.encode(), "sha256")
+        h1, h2 = int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:16], "little") | 1
+        bits = 0
+        for i in range(k):
+            bits |= 1 << ((h1 + i * h2) % m)
+        return bits
+
+    def _value(self, group: str, value: str | tuple, tokens: list[str] | None = None) -> int:
+        """The filter of one value (a name, a place, a date), cached: values repeat a lot."""
+        cached = self._cache.get((group, value))
         if cached is None:
-            m, k = self.params.bits(field), getattr(self.params, f"{'name' if group == 'name' else group}_k")
-            digest = hmac.digest(self._subkeys[group], token.encode(), "sha256")
-            h1, h2 = int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:16], "little") | 1
+            if tokens is None:
+                tokens = qgrams(value, self.params.q) if isinstance(value, str) else date_tokens(*value)
             cached = 0
-            for i in range(k):
-                cached |= 1 << ((h1 + i * h2) % m)
+            for token in tokens:
+                cached |= self._mask(group, token)
             if len(self._cache) >= self._CACHE_LIMIT:
-                self._cache.clear()  # rare: a cohort with more distinct dates than the limit
-            self._cache[(group, token)] = cached
+                self._cache.clear()  # rare: more distinct values than the limit
+            self._cache[(group, value)] = cached
         return cached
 
     def filters(self, ident: NormalisedIdentity) -> dict[str, int]:
-        """Clear (not hardened) filters as ints: bit p of the int is bit p of the filter."""
-        out = {}
-        for field, toks in tokens_of(ident, self.params.q).items():
-            bits = 0
-            for token in toks:
-                bits |= self._mask(field, token)
-            out[field] = bits
+        """Clear (not hardened) filters as ints, one per field of FIELDS (0 when unknown):
+        bit p of the int is bit p of the filter.
+        - given: letter bigrams of the first given name; given_all: of every given name, only
+          when there are several (else it would repeat given);
+        - surname, used (the used name when it differs), place: letter bigrams;
+        - date: date_tokens; date_swap: the same with day and month exchanged, when that is
+          another valid date (03/04 written for 04/03);
+        - sex: one token, M or F."""
+        names = ident.given_names.split()
+        given_all = 0
+        if names[1:]:
+            for name in names:
+                given_all |= self._value("name", name)
+        y, m, d = ident.birth_year, ident.birth_month, ident.birth_day
+        return {
+            "given": self._value("name", ident.first_given_name) if ident.first_given_name else 0,
+            "given_all": given_all,
+            "surname": self._value("name", ident.surname) if ident.surname else 0,
+            "used": self._value("name", ident.used_name) if ident.used_name not in ("", ident.surname) else 0,
+            "date": self._value("date", (y, m, d)) if y else 0,
+            "date_swap": self._value("date", (y, d, m)) if y and 0 < d <= 12 and d != m else 0,
+            "place": self._value("place", ident.birth_place) if ident.birth_place else 0,
+            "sex": self._value("sex", ident.sex, [f"S{ident.sex}"]) if ident.sex in ("M", "F") else 0,
+        }
+
+    def _blip(self, filters: dict[str, int], nonce: bytes) -> dict[str, int]:
+        """Randomised response: flip each bit of every non-empty filter with probability `blip`,
+        from a keyed stream that depends on the record (nonce), so it is reproducible but differs
+        between two records of the same identity. Empty filters stay empty (missing is not
+        hidden). The fields' bits are taken end to end and the flipped positions drawn by
+        geometric skips (the gap to the next flip is Geometric(blip)): a few dozen draws per
+        record, in one numpy pass, instead of one draw per bit."""
+        f, total = self.params.blip, sum(self._bits.values())
+        seed = hmac.digest(self._subkeys["blip"], nonce, "sha256")
+        draws, block, last, found = int(total * f * 1.5) + 64, 0, -1, []
+        while last < total:
+            raw = hashlib.shake_256(seed + block.to_bytes(4, "little")).digest(4 * draws)
+            uniform = (np.frombuffer(raw, dtype="<u4").astype(np.float64) + 1.0) / 4294967296.0
+            steps = last + np.cumsum(np.floor(np.log(uniform) / math.log1p(-f)).astype(np.int64) + 1)
+            found.append(steps[steps < total])
+            last, block = int(steps[-1]), block + 1
+        mask = np.zeros(total, dtype=bool)
+        mask[np.concatenate(found)] = True
+        flips = np.packbits(mask, bitorder="little").tobytes()
+        out, offset = {}, 0
+        for field in FIELDS:
+            m = self._bits[field]
+            bits = filters[field]
+            out[field] = bits ^ int.from_bytes(flips[offset // 8:(offset + m) // 8], "little") if bits else 0
+            offset += m
         return out
-
-    def _blip(self, field: str, bits: int, nonce: bytes) -> int:
-        """Randomised response: flip each bit with probability `blip`, from a keyed stream that
-        depends on the record (nonce) and the field, so it is reproducible but differs between
-        two records of the same identity. Empty filters stay empty (missing is not hidden).
-
-        The flip mask has P(bit) = q / 256 with q = round(256·blip): eight random words are
-        combined from the lowest binary digit of q up, OR for a 1 and AND for a 0."""
-        m, q = self.params.bits(field), round(self.params.blip * 256)
-        if not bits or q <= 0:
-            return bits
-        seed = hmac.digest(self._subkeys["blip"], nonce + b"|" + field.encode(), "sha256")
-        n = m // 8
-        stream = hashlib.shake_256(seed).digest(8 * n)
-        flips = 0
-        for i in range(8):
-            word = int.from_bytes(stream[i * n:(i + 1) * n], "little")
-            flips = (word | flips) if (q >> i) & 1 else (word & flips)
-        return bits ^ flips
 
     def blocking_keys(self, ident: NormalisedIdentity) -> list[str]:
         """Keys the reconciler can only compare for equality. Domain-separated, so two kinds never
@@ -218,13 +242,15 @@ class Encoder:
     def encode(self, ident: NormalisedIdentity, nonce: bytes = b"") -> dict[str, bytes | str | list[str]]:
         """Field filters as little-endian bytes (bit p = byte p//8, bit p%8; b"" when the field is
         unknown), blocking keys as hex, the foetus rank ("" for a person) in clear.
-        `nonce` should be the record key: it seeds the BLIP noise (see _blip)."""
+        `nonce` should be the record key: it seeds the BLIP noise (see _blip). Without one, two
+        records of one identity get the same noise, and equal filters show again."""
         out: dict[str, bytes | str | list[str]] = {}
-        for field, bits in self.filters(ident).items():
-            if self.params.blip:
-                bits = self._blip(field, bits, nonce)
+        filters = self.filters(ident)
+        if self.params.blip > 0:
+            filters = self._blip(filters, nonce)
+        for field, bits in filters.items():
             # an empty field is b"": missing, and nothing to store
-            out[field] = bits.to_bytes(self.params.bits(field) // 8, "little") if bits else b""
+            out[field] = bits.to_bytes(self._bits[field] // 8, "little") if bits else b""
         out["blocking"] = self.blocking_keys(ident)
         out["foetus_rank"] = str(ident.foetus_rank) if ident.is_foetus else ""
         return out

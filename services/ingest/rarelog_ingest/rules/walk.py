@@ -18,7 +18,8 @@ _CACHE_MAX = 16
 
 
 def _kind(schema: Any) -> str:
-    return schema if isinstance(schema, str) else schema.get("type", "")
+    kind = schema if isinstance(schema, str) else schema.get("type", "")
+    return kind if isinstance(kind, str) else ""  # {"type": {...}}: no kind these walks enter
 
 
 def _name(schema: Any) -> str:
@@ -220,8 +221,7 @@ def _fits(kind: str, value: Any) -> bool:
 
 def _union_leaves(branches: list, leaf_check: LeafChecks, field: str) -> Check | None:
     """A value is checked as the first branch it fits (null fits none: it is not visited)."""
-    options = [(kind if isinstance(kind := _kind(b), str) else "", compile_leaves(b, leaf_check, field))
-               for b in branches if _kind(b) != "null"]
+    options = [(_kind(b), compile_leaves(b, leaf_check, field)) for b in branches if _kind(b) != "null"]
     if all(c is None for _, c in options):
         return None
     if len(options) == 1 and options[0][0] in _BRANCH_TYPE:  # ["null", T], as nearly every union is

@@ -26,7 +26,7 @@ import numpy as np
 
 from .blocking import BlockingParams, KeyIndex, KeyMaker
 from .filters import FIELDS, FilterStore
-from .model import COMPARED, Model, levels, similarities
+from .model import COMPARED, Model, fit, levels, similarities
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,9 @@ class PatientIndex:
         self.rank = np.zeros(1024, dtype=np.int16)        # row → foetus rank (0 for a person)
         self.rows_of: dict[int, list[int]] = {}
         self.row_of: dict[str, int] = {}
+        # each patient's live rows as a chain, for vectorised look-ups: head[patient], next[row]
+        self.head = np.full(1024, -1, dtype=np.int32)
+        self.next = np.full(1024, -1, dtype=np.int32)
         self._prepared: tuple[dict | None, tuple] = (None, ())
 
     @property
@@ -85,8 +88,26 @@ class PatientIndex:
             self.patient_ids.append(patient_id)
             if number >= len(self.records_of):
                 self.records_of = np.resize(self.records_of, 2 * len(self.records_of))
-            self.records_of[number] = 0
+                self.head = np.resize(self.head, len(self.records_of))
+            self.records_of[number], self.head[number] = 0, -1
         return number
+
+    def _link(self, number: int, row: int) -> None:
+        if row >= len(self.patient_of):
+            grown = max(2 * len(self.patient_of), row + 1)
+            self.patient_of, self.rank = np.resize(self.patient_of, grown), np.resize(self.rank, grown)
+            self.next = np.resize(self.next, grown)
+        self.patient_of[row] = number
+        self.rows_of.setdefault(number, []).append(row)
+        self.records_of[number] += 1
+        self.next[row], self.head[number] = self.head[number], row
+
+    def _unlink(self, number: int, row: int) -> None:
+        self.rows_of[number].remove(row)
+        self.records_of[number] -= 1
+        self.head[number] = -1
+        for other in self.rows_of[number]:  # rebuild the (short) chain
+            self.next[other], self.head[number] = self.head[number], other
 
     def prepare(self, record: dict) -> tuple[np.ndarray, list[int], np.ndarray]:
         """The record's filter row, popcounts and blocking keys; decide() then add() of the same
@@ -107,13 +128,8 @@ class PatientIndex:
             self.remove(record_key)  # an update: the new version replaces the old
         bits, pops, keys = self.prepare(record)
         row = self.store.add_row(bits, pops)
-        if row >= len(self.patient_of):
-            self.patient_of = np.resize(self.patient_of, 2 * len(self.patient_of))
-            self.rank = np.resize(self.rank, 2 * len(self.rank))
-        number = self._patient(patient_id)
-        self.patient_of[row], self.rank[row] = number, int(record.get("foetus_rank") or 0)
-        self.rows_of.setdefault(number, []).append(row)
-        self.records_of[number] += 1
+        self._link(self._patient(patient_id), row)
+        self.rank[row] = int(record.get("foetus_rank") or 0)
         self.row_of[record_key] = row
         self.keys.add(keys, row)
         return row
@@ -126,13 +142,8 @@ class PatientIndex:
             if record_key in self.row_of:
                 self.remove(record_key)
             row = self.store.add_row(*self.store._row(record))
-            if row >= len(self.patient_of):
-                grown = max(2 * len(self.patient_of), row + 1)
-                self.patient_of, self.rank = np.resize(self.patient_of, grown), np.resize(self.rank, grown)
-            number = self._patient(patient_id)
-            self.patient_of[row], self.rank[row] = number, int(record.get("foetus_rank") or 0)
-            self.rows_of.setdefault(number, []).append(row)
-            self.records_of[number] += 1
+            self._link(self._patient(patient_id), row)
+            self.rank[row] = int(record.get("foetus_rank") or 0)
             self.row_of[record_key] = row
         rows = np.arange(start, self.store.size)
         for chunk in range(0, len(rows), 50_000):
@@ -143,19 +154,13 @@ class PatientIndex:
     def move(self, record_key: str, patient_id: str) -> None:
         """A reviewer's verdict (merge or split) moves a record to another patient."""
         row = self.row_of[record_key]
-        old, new = int(self.patient_of[row]), self._patient(patient_id)
-        self.rows_of[old].remove(row)
-        self.rows_of.setdefault(new, []).append(row)
-        self.records_of[old] -= 1
-        self.records_of[new] += 1
-        self.patient_of[row] = new
+        self._unlink(int(self.patient_of[row]), row)
+        self._link(self._patient(patient_id), row)
 
     def remove(self, record_key: str) -> None:
         """Withdrawal: the row stays in the arrays (its keys too) but is never a candidate again."""
         row = self.row_of.pop(record_key)
-        number = int(self.patient_of[row])
-        self.rows_of[number].remove(row)
-        self.records_of[number] -= 1
+        self._unlink(int(self.patient_of[row]), row)
         self.patient_of[row] = -1
 
     def patient_of_record(self, record_key: str) -> str | None:
@@ -170,16 +175,20 @@ class PatientIndex:
 def _members(index: PatientIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate patients (sorted numbers), all their live rows grouped by patient, and where each
     patient's group starts. Most patients have one record: their row is the candidate itself."""
-    owners = index.patient_of[rows]
-    patients, first = np.unique(owners, return_index=True)
+    patients = np.unique(index.patient_of[rows])
     counts = index.records_of[patients]
-    groups = rows[first].astype(np.int64)
-    if (counts > 1).any():  # a patient's other records, whether they shared a key or not
-        parts = [[g] if c == 1 else index.rows_of[p] for g, c, p in zip(groups.tolist(), counts.tolist(),
-                                                                     patients.tolist())]
-        groups = np.fromiter((r for part in parts for r in part), dtype=np.int64, count=int(counts.sum()))
+    # walk the patients' chains all at once: one step per record of the largest patient
+    owner_parts, row_parts = [], []
+    frontier, owner = index.head[patients].astype(np.int64), np.arange(len(patients))
+    while len(frontier):
+        owner_parts.append(owner)
+        row_parts.append(frontier)
+        frontier = index.next[frontier].astype(np.int64)
+        owner, frontier = owner[frontier >= 0], frontier[frontier >= 0]
+    owners = np.concatenate(owner_parts)
+    order = np.argsort(owners, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return patients, groups, starts
+    return patients, np.concatenate(row_parts)[order], starts
 
 
 def decide(index: PatientIndex, record: dict) -> Decision:
@@ -222,6 +231,17 @@ def decide(index: PatientIndex, record: dict) -> Decision:
                     bool(swapped[top_row]), reason, len(rows))
 
 
+def refit(index: PatientIndex, blip: float = 0.0, random_pairs: int = 1_000_000, seed: int = 7) -> Model:
+    """A new model fitted by EM on the index itself (its candidate pairs and random pairs), to
+    store in the changelog when the index has grown (the prior falls as it grows). `blip`: the
+    encoder's flip probability, read from the records' encoding version."""
+    pairs = index.keys.pairs(index.blocking.max_bucket)
+    live = index.patient_of[:index.store.size] >= 0
+    pairs = pairs[live[pairs[:, 0]] & live[pairs[:, 1]]]
+    return fit(index.store, pairs, random_pairs=random_pairs, seed=seed, thresholds=dict(index.model.thresholds)
+               if blip == 0 else None, swap_margin=index.model.swap_margin, blip=blip)
+
+
 def _possible_twin(agreement: np.ndarray, model: Model) -> bool:
     """Twins share family name, birth date and place: the independence of the fields makes such a
     pair look certain. Conditional independence fails exactly there, so a rule: when the sexes are
@@ -232,4 +252,4 @@ def _possible_twin(agreement: np.ndarray, model: Model) -> bool:
     return agreement[c["given"]] == 1 and agreement[c["date"]] == date_top and agreement[c["sex"]] > 0
 
 
-__all__ = ["AssignParams", "Decision", "PatientIndex", "decide", "FIELDS"]
+__all__ = ["AssignParams", "Decision", "PatientIndex", "decide", "refit", "FIELDS"]

@@ -1,15 +1,19 @@
 """Blocking on encodings only: which earlier records a record is compared with.
 
-Every record gets a handful of 64-bit keys; two records are candidates when they share one.
-- equality of each field's filter (given, surname, date, place): same value, same filter;
-- the unordered pair {given, surname}: a swapped pair meets its original;
-- MinHash-LSH (Broder 1997; Indyk & Motwani 1998) on the set bits of the given-name, surname
-  and place filters: `bands` × `rows` MinHash values, one key per band. Filters are sparse
-  (about 10 % of bits set), so sampling bits (Hamming LSH) would catch few near-duplicates;
-  Jaccard 0.7 is caught with probability 1-(1-0.7⁴)¹⁶ = 0.99 with 16 bands of 4 rows;
-- the pseudonymizer's HMAC'd keys (phonetic code + birth year, phonetic pair, year-month + sex).
-A key shared by more than `max_bucket` earlier records is skipped: it names a frequent value and
-would cost more comparisons than it brings (measured in docs/linkage.md).
+Every record gets a few dozen 64-bit keys; two records are candidates when they share one.
+- equality of each field's filter (given, surname, date, place), and the unordered pair
+  {given, surname} so that a swapped pair meets its original. Only for clear filters: BLIP
+  makes two filters of one value differ, so `BlockingParams.for_encoding` drops these keys;
+- MinHash-LSH (Broder 1997; Indyk & Motwani 1998) on the set bits of the name filters ORed
+  together (the same set for a swapped pair) and of the place filter: `bands` bands of `rows`
+  MinHash values, one key per band. Filters are sparse (about 15 % of bits set), so sampling
+  bits (Hamming LSH) would catch few near-duplicates. With 12 bands of 5 rows a pair of Jaccard
+  0.8 meets with probability 1-(1-0.8⁵)¹² = 0.99, one of 0.4 with 0.12;
+- the pseudonymizer's HMAC'd keys: phonetic codes with the birth year, the phonetic pair alone
+  and with month and day, year-month with sex, the full birth date with sex.
+A key held by more than `max_bucket` earlier records is skipped: it names a frequent value and
+would cost more comparisons than it brings; the keys that carry a date component keep buckets
+small at 1.6 M records (measured in docs/linkage.md).
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .filters import FilterStore
+
 
 def hash_rows(rows: np.ndarray, domain: bytes, present: np.ndarray | None = None,
               parts: int = 1) -> np.ndarray:
@@ -91,11 +96,6 @@ class KeyMaker:
                 bits = bits | store.field_bits(f, rows)
             parts.append(bits)
         return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-
-    @property
-    def width(self) -> int:
-        p = self.params
-        return len(p.equality_fields) + p.swap_key + len(p.lsh_groups) * p.bands + (8 if p.pseudonymizer_keys else 0)
 
     def minhash(self, group: str, bits: np.ndarray) -> np.ndarray:
         """MinHash signatures (n × bands·rows) of the set bits of each row; empty rows get all
@@ -209,6 +209,13 @@ class KeyIndex:
                 found.append(run_rows[offsets])
         return np.unique(np.concatenate(found))
 
+    def pairs(self, max_bucket: int) -> np.ndarray:
+        """Every candidate pair of the indexed rows (to refit the model on the index itself)."""
+        self._flush()
+        keys = np.concatenate([k for k, _ in self.runs]) if self.runs else np.zeros(0, np.uint64)
+        rows = np.concatenate([r for _, r in self.runs]) if self.runs else np.zeros(0, np.int32)
+        return pairs_of_entries(keys, rows, max_bucket)
+
     def entries(self) -> int:
         return self.recent_entries + sum(len(k) for k, _ in self.runs)
 
@@ -223,17 +230,24 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int) -> np.ndarray:
     n, width = keys.shape
     flat = keys.ravel()
     rows = np.repeat(np.arange(n, dtype=np.int64), width)
-    rows, flat = rows[flat != 0], flat[flat != 0]
-    order = np.lexsort((rows, flat))
-    flat, rows = flat[order], rows[order]
-    boundaries = np.flatnonzero(np.diff(flat)) + 1
-    starts = np.concatenate([[0], boundaries])
-    sizes = np.diff(np.concatenate([starts, [len(flat)]]))
+    return pairs_of_entries(flat[flat != 0], rows[flat != 0], max_bucket)
+
+
+def pairs_of_entries(keys: np.ndarray, rows: np.ndarray, max_bucket: int) -> np.ndarray:
+    """(pairs × 2) distinct row pairs (i < j) sharing a key among (key, row) entries."""
+    if not len(keys):
+        return np.zeros((0, 2), dtype=np.int64)
+    rows = rows.astype(np.int64)
+    n = int(rows.max()) + 1
+    order = np.lexsort((rows, keys))
+    keys, rows = keys[order], rows[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(keys)) + 1])
+    sizes = np.diff(np.concatenate([starts, [len(keys)]]))
     ok = np.repeat(sizes <= max_bucket, sizes)
-    flat, rows = flat[ok], rows[ok]
+    keys, rows = keys[ok], rows[ok]
     pairs = []
-    for d in range(1, max_bucket):
-        same = flat[d:] == flat[:-d]
+    for d in range(1, max_bucket):  # rows d apart in one bucket
+        same = keys[d:] == keys[:-d]
         if not same.any():
             break
         pairs.append(rows[:-d][same] * n + rows[d:][same])

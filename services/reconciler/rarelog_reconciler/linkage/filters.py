@@ -15,6 +15,13 @@ import numpy as np
 FIELDS = ("given", "given_all", "surname", "used", "date", "date_swap", "place", "sex")
 
 
+def record_from_encoding(value: dict) -> dict:
+    """A LinkageEncoding value (filters map, blocking_keys, foetus_rank) → the flat dict this
+    package reads: each field's filter bytes, "blocking" and "foetus_rank"."""
+    return {**(value.get("filters") or {}), "blocking": list(value.get("blocking_keys") or []),
+            "foetus_rank": value.get("foetus_rank") or 0}
+
+
 def to_words(raw: bytes, words: int) -> np.ndarray:
     """Bytes → uint64 words (bit p of the filter = bit p % 64 of word p // 64); b"" → zeros."""
     row = np.zeros(words, dtype=np.uint64)
