@@ -14,7 +14,7 @@ from rarelog_reconciler import domain as reconciler
 
 CATALOG = AvroCatalog()
 KEY = PseudonymKey(b"bench-key-not-a-secret-0123456789abcdef")
-RECEIVED_MS = 1_780_000_000_000
+RECEIVED_MS = 1_780_358_400_000  # 2026-06-02: after every date the cohort holds (reference day 2026-06-01)
 TODAY = date(2026, 6, 1)
 
 
