@@ -58,6 +58,19 @@ def febrl(name: str) -> list[LabelledRecord]:
             for frame in frames for rec_id, row in frame.sort_index().iterrows()]
 
 
+def synthetic_generated(patients: int = 20_000, centres: int = 60, seed: int = 11) -> list[LabelledRecord]:
+    """A cohort generated in memory (the same generator as `rarelog generate`), truth included."""
+    from rarelog.cohort.generator import CohortSpec, generate
+    out = []
+    for g in generate(CohortSpec(patients, centres, seed)):
+        submission = g.submission
+        identity = (submission.get("record") or {}).get("identity")
+        if identity:
+            out.append(LabelledRecord(f"{submission['centre_id']}/{submission['local_record_id']}", identity,
+                                      str(g.patient)))
+    return out
+
+
 def synthetic(path: Path) -> list[LabelledRecord]:
     """A `rarelog generate` cohort: submissions' record.identity, truth's first three columns."""
     truth: dict[tuple[str, str], str] = {}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rarelog.linkage_data import LabelledRecord, febrl, febrl_like, synthetic
+from rarelog.linkage_data import LabelledRecord, febrl, febrl_like, synthetic, synthetic_generated
 from rarelog_pseudonymizer.encodings import DEFAULT as DEFAULT_ENCODING
 from rarelog_pseudonymizer.encodings import EncodingParams, Encoder
 from rarelog_pseudonymizer.normalise import normalise_identity
@@ -32,9 +32,8 @@ DATASETS = ("febrl4", "febrl1", "febrl2", "febrl3", "synthetic", "febrl-like")
 
 def load(dataset: str, file: Path | None = None, records: int = 200_000) -> list[LabelledRecord]:
     if dataset == "synthetic":
-        if file is None:
-            raise ValueError("--dataset synthetic needs --file COHORT.jsonl (from `rarelog generate`)")
-        return synthetic(Path(file))
+        # without a file: a fixed cohort of 20,000 patients generated in memory
+        return synthetic(Path(file)) if file is not None else synthetic_generated()
     if dataset == "febrl-like":
         return febrl_like(records)
     return febrl(dataset)
@@ -53,8 +52,9 @@ def prf(tp: int, predicted: int, true: int) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
-def encode_all(records: list[LabelledRecord], params: EncodingParams) -> tuple[list[dict], float]:
-    encoder = Encoder(EVAL_KEY, params)
+def encode_all(records: list[LabelledRecord], params: EncodingParams,
+               key: bytes = EVAL_KEY) -> tuple[list[dict], float]:
+    encoder = Encoder(key, params)
     start = time.perf_counter()
     out = [encoder.encode(normalise_identity(r.identity), r.record_id.encode()) for r in records]
     return out, time.perf_counter() - start
@@ -78,7 +78,7 @@ class Prepared:
 def prepare(dataset: str, file: Path | None = None, *, encoding: EncodingParams = DEFAULT_ENCODING,
             blocking: BlockingParams | None = None, thresholds: dict | None = None, order: str = "shuffled",
             seed: int = 0, random_pairs: int = 1_000_000, limit: int | None = None,
-            records: list[LabelledRecord] | None = None) -> Prepared:
+            records: list[LabelledRecord] | None = None, key: bytes = EVAL_KEY) -> Prepared:
     blocking = blocking or BlockingParams.for_encoding(encoding.blip)
     records = records if records is not None else load(dataset, file)
     if limit:
@@ -86,7 +86,7 @@ def prepare(dataset: str, file: Path | None = None, *, encoding: EncodingParams 
     if order == "shuffled":  # one stream, in an order that is neither file nor entity order
         records = list(records)
         random.Random(seed).shuffle(records)
-    encodings, encode_s = encode_all(records, encoding)
+    encodings, encode_s = encode_all(records, encoding, key)
     truth = [r.entity for r in records]
 
     # batch view of the whole set: blocking recall and the pair space for EM
@@ -143,10 +143,10 @@ def run_eval(dataset: str, file: Path | None = None, *, encoding: EncodingParams
              blocking: BlockingParams | None = None, assign: AssignParams = AssignParams(),
              thresholds: dict | None = None, order: str = "shuffled", seed: int = 0,
              random_pairs: int = 1_000_000, limit: int | None = None,
-             records: list[LabelledRecord] | None = None) -> dict:
+             records: list[LabelledRecord] | None = None, key: bytes = EVAL_KEY) -> dict:
     """Runs the pipeline on a data set; returns the figures (and the fitted model) as a dict."""
     prepared = prepare(dataset, file, encoding=encoding, blocking=blocking, thresholds=thresholds, order=order,
-                       seed=seed, random_pairs=random_pairs, limit=limit, records=records)
+                       seed=seed, random_pairs=random_pairs, limit=limit, records=records, key=key)
     return stream(prepared, assign)
 
 
@@ -174,7 +174,7 @@ def format_report(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rarelog linkage eval", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=DATASETS, default="febrl4")
-    parser.add_argument("--file", type=Path, help="cohort JSON Lines (with FILE.truth.csv) for --dataset synthetic")
+    parser.add_argument("--file", type=Path, help="cohort JSON Lines (with FILE.truth.csv) for --dataset synthetic; default: 20,000 patients generated in memory")
     parser.add_argument("--blip", type=float, default=None,
                         help="harden the filters with BLIP bit flips of this probability (default: as encoded)")
     parser.add_argument("--order", choices=("shuffled", "file"), default="shuffled")

@@ -1,10 +1,11 @@
 """The linkage evaluation harness, and a fixed sample that must not regress (not timed)."""
 import json
+from collections import Counter
 
 import pytest
 
 from rarelog import linkage_eval
-from rarelog.linkage_data import LabelledRecord, synthetic
+from rarelog.linkage_data import LabelledRecord, synthetic, synthetic_generated
 
 
 def test_pairwise_counts():
@@ -35,8 +36,12 @@ def test_synthetic_cohort_is_read_from_submissions_and_truth(tmp_path):
     assert (result["records"], result["true_pairs"], result["f1"]) == (3, 1, 1.0)
 
 
-def test_synthetic_needs_a_file():
-    assert linkage_eval.main(["--dataset", "synthetic"]) == 2
+def test_without_a_file_the_synthetic_cohort_is_generated_with_its_truth():
+    records = synthetic_generated(patients=400, centres=12, seed=5)
+    by_entity = Counter(r.entity for r in records)
+    assert len(records) > len(by_entity) and max(by_entity.values()) >= 2  # patients seen in several centres
+    result = linkage_eval.run_eval("given", records=records, random_pairs=20_000)
+    assert result["f1"] >= 0.95
 
 
 def test_records_can_be_given_directly():

@@ -45,18 +45,18 @@ class EncodingParams:
     date_k: int = 10
     sex_bits: int = 64
     sex_k: int = 8
-    blip: float = 0.02      # BLIP flip probability per bit (docs/linkage.md); 0 = not hardened
+    blip: float = 0.01      # BLIP flip probability per bit (docs/linkage.md); 0 = not hardened
     key_hex: int = 16       # blocking keys: 64 bits of HMAC as hex
     phonetic_len: int = 6
 
     def bits(self, field: str) -> int:
-        return {"given": self.name_bits, "given_all": self.name_bits, "surname": self.name_bits, "used": self.name_bits,
-                "place": self.place_bits, "date": self.date_bits, "date_swap": self.date_bits,
-                "sex": self.sex_bits}[field]
+        return {"given": self.name_bits, "given_rest": self.name_bits, "surname": self.name_bits,
+                "used": self.name_bits, "place": self.place_bits, "country": self.place_bits, "date": self.date_bits,
+                "date_swap": self.date_bits, "sex": self.sex_bits}[field]
 
 
 DEFAULT = EncodingParams()
-FIELDS = ("given", "given_all", "surname", "used", "date", "date_swap", "place", "sex")  # the filters
+FIELDS = ("given", "given_rest", "surname", "used", "date", "date_swap", "place", "country", "sex")  # the filters
 
 # ---------------------------------------------------------------------------------------------
 # tokens
@@ -164,26 +164,28 @@ class Encoder:
     def filters(self, ident: NormalisedIdentity) -> dict[str, int]:
         """Clear (not hardened) filters as ints, one per field of FIELDS (0 when unknown):
         bit p of the int is bit p of the filter.
-        - given: letter bigrams of the first given name; given_all: of every given name, only
-          when there are several (else it would repeat given);
-        - surname, used (the used name when it differs), place: letter bigrams;
+        - given: letter bigrams of the first given name; given_rest: of the further given names;
+        - surname, used (the used name when it differs): letter bigrams;
+        - place: bigrams of the birth commune's code; country: of the 99xxx code when born abroad
+          (apart, because sharing a country of birth says much less than sharing a commune);
         - date: date_tokens; date_swap: the same with day and month exchanged, when that is
           another valid date (03/04 written for 04/03);
         - sex: one token, M or F."""
-        names = ident.given_names.split()
-        given_all = 0
-        if names[1:]:
-            for name in names:
-                given_all |= self._value("name", name)
+        rest = 0
+        for name in ident.given_names.split()[1:]:
+            rest |= self._value("name", name)
         y, m, d = ident.birth_year, ident.birth_month, ident.birth_day
+        place = self._value("place", ident.birth_place) if ident.birth_place else 0
+        abroad = ident.birth_place.startswith("99")
         return {
             "given": self._value("name", ident.first_given_name) if ident.first_given_name else 0,
-            "given_all": given_all,
+            "given_rest": rest,
             "surname": self._value("name", ident.surname) if ident.surname else 0,
             "used": self._value("name", ident.used_name) if ident.used_name not in ("", ident.surname) else 0,
             "date": self._value("date", (y, m, d)) if y else 0,
             "date_swap": self._value("date", (y, d, m)) if y and 0 < d <= 12 and d != m else 0,
-            "place": self._value("place", ident.birth_place) if ident.birth_place else 0,
+            "place": 0 if abroad else place,
+            "country": place if abroad else 0,
             "sex": self._value("sex", ident.sex, [f"S{ident.sex}"]) if ident.sex in ("M", "F") else 0,
         }
 

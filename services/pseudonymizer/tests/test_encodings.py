@@ -40,7 +40,8 @@ def test_one_filter_per_field_of_the_stated_length_and_empty_when_unknown():
         assert isinstance(out[field], bytes)
     assert len(out["given"]) == CLEAR.name_bits // 8 and len(out["date"]) == CLEAR.date_bits // 8
     assert len(out["sex"]) == CLEAR.sex_bits // 8
-    assert out["used"] == b"" and out["given_all"] == b""  # no used name, a single given name
+    assert out["used"] == b"" and out["given_rest"] == b""  # no used name, a single given name
+    assert out["country"] == b""  # born in France
     assert out["date_swap"] == b""  # the 23rd cannot be a month
 
 
@@ -69,9 +70,15 @@ def test_a_day_month_swap_has_its_own_filter():
     assert out["date_swap"] == swapped["date"] and swapped["date_swap"] == out["date"]
 
 
-def test_all_given_names_are_encoded_when_there_are_several():
-    out = encode(KEY, ident(), CLEAR)
-    assert out["given_all"] and bits(out["given"]) & bits(out["given_all"]) == bits(out["given"])
+def test_further_given_names_have_their_own_filter():
+    out = encode(KEY, ident(), CLEAR)  # Anaïs Claire
+    assert out["given_rest"] == encode(KEY, ident(first_given_name="Claire", given_names=[]), CLEAR)["given"]
+
+
+def test_a_country_of_birth_is_not_a_commune():
+    abroad = encode(KEY, ident(birth_place_cog="99350"), CLEAR)
+    assert abroad["place"] == b"" and abroad["country"]
+    assert encode(KEY, ident(), CLEAR)["country"] == b""
 
 
 @pytest.mark.parametrize("a, b", [("Lefèvre", "Lefebvre"), ("Fontaine", "Fontaines"), ("Thibault", "Tibo"),

@@ -29,18 +29,21 @@ def grams(text: str) -> list[str]:
 
 def encoded(given: str, surname: str, date: str, place: str, sex: str = "", rank: int = 0) -> dict:
     digits = [f"P{i}{d}" for i, d in enumerate(date)]
-    return {"given": bloom(grams(given)), "given_all": b"", "surname": bloom(grams(surname)), "used": b"",
+    return {"given": bloom(grams(given)), "given_rest": b"", "surname": bloom(grams(surname)), "used": b"",
             "date": bloom([f"W{date}", f"Y{date[:4]}", f"M{date[4:6]}", f"D{date[6:]}", *digits]),
-            "date_swap": b"", "place": bloom(grams(place)), "sex": bloom([sex], words=1) if sex else b"",
+            "date_swap": b"", "place": bloom(grams(place)), "country": b"",
+            "sex": bloom([sex], words=1) if sex else b"",
             "blocking": [hashlib.sha256(f"{surname[:3]}|{date[:4]}".encode()).hexdigest()[:16]],
             "foetus_rank": rank}
 
 
 def model() -> Model:
     m = {"given": [0.05, 0.03, 0.07, 0.15, 0.70], "surname": [0.04, 0.03, 0.08, 0.15, 0.70],
-         "date": [0.04, 0.02, 0.04, 0.10, 0.80], "place": [0.10, 0.05, 0.05, 0.10, 0.70], "sex": [0.01, 0.99]}
+         "date": [0.04, 0.02, 0.04, 0.10, 0.80], "place": [0.10, 0.05, 0.05, 0.10, 0.70], "sex": [0.01, 0.99],
+         "given_rest": [0.05, 0.05, 0.1, 0.1, 0.7], "country": [0.02, 0.02, 0.02, 0.04, 0.9]}
     u = {"given": [0.97, 0.02, 0.006, 0.003, 0.001], "surname": [0.975, 0.015, 0.006, 0.003, 0.001],
-         "date": [0.90, 0.08, 0.015, 0.004, 0.001], "place": [0.95, 0.03, 0.01, 0.005, 0.005], "sex": [0.5, 0.5]}
+         "date": [0.90, 0.08, 0.015, 0.004, 0.001], "place": [0.95, 0.03, 0.01, 0.005, 0.005], "sex": [0.5, 0.5],
+         "given_rest": [0.9, 0.05, 0.03, 0.01, 0.01], "country": [0.8, 0.05, 0.05, 0.05, 0.05]}
     return Model(1e-5, m, u, dict(DEFAULT_THRESHOLDS), records=100_000)
 
 
@@ -64,7 +67,7 @@ def test_first_record_founds_a_patient_and_an_identical_one_joins_it():
     decision = run(idx, "r2", dict(ANNE))
     assert (decision.kind, decision.patient_id) == ("link", "P-r1")
     assert decision.probability > 0.999 and decision.agreement == {"given": 5, "surname": 5, "date": 5, "place": 5,
-                                                                   "sex": 2}
+                                                                   "sex": 2, "given_rest": 0, "country": 0}
     assert idx.patient_of_record("r2") == "P-r1"
 
 
@@ -170,4 +173,4 @@ def test_the_model_can_be_refitted_on_the_index_itself():
     refitted = refit(idx, random_pairs=5_000)
     assert 0 < refitted.prior < 1 and refitted.records == idx.store.size
     assert Model.from_dict(refitted.to_dict()).to_dict() == refitted.to_dict()
-    assert refitted.bayes_factor([[5, 5, 5, 5, 2]])[0] > 0
+    assert refitted.bayes_factor([[5, 5, 5, 5, 2, 0, 0]])[0] > 0

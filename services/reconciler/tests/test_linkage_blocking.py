@@ -13,7 +13,7 @@ WORDS = {f: (1 if f == "sex" else 8) for f in FIELDS}
 
 def random_record(rng: np.random.Generator, density: float = 0.12, blocking=()) -> dict:
     record = {f: np.packbits(rng.random(64 * w) < density, bitorder="little").tobytes() for f, w in WORDS.items()}
-    record["used"] = record["given_all"] = record["date_swap"] = b""
+    record["used"] = record["given_rest"] = record["date_swap"] = record["country"] = b""
     record["blocking"] = list(blocking)
     return record
 

@@ -13,15 +13,18 @@ N_LEVELS = {f: len(DEFAULT_THRESHOLDS[f]) + 1 for f in COMPARED}
 
 
 def test_levels_bin_dice_and_mark_missing():
-    sims = np.array([[1.0, 0.1, np.nan, 0.6, 1.0], [0.56, 0.86, 0.98, 0.0, 0.0]], dtype=np.float32)
-    assert levels(sims, DEFAULT_THRESHOLDS).tolist() == [[5, 1, 0, 2, 2], [2, 4, 5, 1, 1]]
+    sims = np.array([[1.0, 0.1, np.nan, 0.6, 1.0, np.nan, 0.9], [0.56, 0.86, 0.98, 0.0, 0.0, 0.7, np.nan]],
+                    dtype=np.float32)
+    assert levels(sims, DEFAULT_THRESHOLDS).tolist() == [[5, 1, 0, 2, 2, 0, 4], [2, 4, 5, 1, 1, 3, 0]]
 
 
 def true_model():
     m = {"given": [0.05, 0.03, 0.07, 0.15, 0.70], "surname": [0.04, 0.03, 0.08, 0.15, 0.70],
-         "date": [0.04, 0.02, 0.04, 0.10, 0.80], "place": [0.10, 0.05, 0.05, 0.10, 0.70], "sex": [0.01, 0.99]}
+         "date": [0.04, 0.02, 0.04, 0.10, 0.80], "place": [0.10, 0.05, 0.05, 0.10, 0.70], "sex": [0.01, 0.99],
+         "given_rest": [0.05, 0.05, 0.1, 0.1, 0.7], "country": [0.02, 0.02, 0.02, 0.04, 0.9]}
     u = {"given": [0.97, 0.02, 0.006, 0.003, 0.001], "surname": [0.975, 0.015, 0.006, 0.003, 0.001],
-         "date": [0.90, 0.08, 0.015, 0.004, 0.001], "place": [0.95, 0.03, 0.01, 0.005, 0.005], "sex": [0.5, 0.5]}
+         "date": [0.90, 0.08, 0.015, 0.004, 0.001], "place": [0.95, 0.03, 0.01, 0.005, 0.005], "sex": [0.5, 0.5],
+         "given_rest": [0.9, 0.05, 0.03, 0.01, 0.01], "country": [0.8, 0.05, 0.05, 0.05, 0.05]}
     return m, u
 
 
@@ -47,7 +50,7 @@ def test_model_is_a_plain_serialisable_value_that_decides_the_same():
     m, u = true_model()
     model = Model(0.001, m, u, dict(DEFAULT_THRESHOLDS), records=1000, info={"em_iterations": 12.0})
     again = Model.from_dict(json.loads(json.dumps(model.to_dict())))
-    lev = np.array([[5, 5, 5, 5, 2], [1, 1, 1, 1, 1], [0, 5, 2, 0, 2]], dtype=np.int8)
+    lev = np.array([[5, 5, 5, 5, 2, 0, 0], [1, 1, 1, 1, 1, 1, 0], [0, 5, 2, 0, 2, 0, 5]], dtype=np.int8)
     assert np.allclose(model.bayes_factor(lev), again.bayes_factor(lev))
     assert again.prior_log2() == model.prior_log2()
     assert model.bayes_factor(lev)[0] > 20 > 0 > model.bayes_factor(lev)[1]
@@ -82,7 +85,7 @@ def test_swapped_names_are_read_crosswise_and_used_names_meet_surnames():
     assert swapped.tolist() == [True, False]
     assert sims[0, :2].tolist() == [1.0, 1.0]        # given and surname agree, crosswise
     assert sims[1, 1] == 1.0                          # MARTIN meets the used name MARTIN
-    assert np.isnan(sims[0, 2]) and np.isnan(sims[0, 4])  # no date, no sex: missing
+    assert np.isnan(sims[0, 2]) and np.isnan(sims[0, 4]) and np.isnan(sims[0, 6])  # no date, sex, country
 
 
 def test_a_day_month_swap_meets_the_date():

@@ -11,7 +11,8 @@ candidate patient. The best patient is joined only when
 - the record is consistent with the patient as a whole: its log-odds averaged over all the
   patient's records reach `consistent` too — one near-identical record does not outvote the
   others (a single wrong edge would otherwise pull in a third person), and
-- it is not a possible twin (same birth date, sexes recorded, no given name in common), and
+- it is not a possible twin (same birth date, sexes recorded, no given name in common or the
+  sexes differ), and
 - no other patient also scores at least `link` and nearly as well (within `ambiguity` bits):
   then a human decides, they may be one person.
 A best score between `review` and `link`, or a failed check, sends the record to review: it
@@ -246,10 +247,13 @@ def _possible_twin(agreement: np.ndarray, model: Model) -> bool:
     """Twins share family name, birth date and place: the independence of the fields makes such a
     pair look certain. Conditional independence fails exactly there, so a rule: when the sexes are
     recorded (a civil-status identity) and the birth date agrees fully while no given name does,
-    a human decides."""
+    or the sexes differ and the given names are not the same, a human decides."""
     c = {f: i for i, f in enumerate(COMPARED)}
     date_top = len(model.thresholds["date"]) + 1
-    return agreement[c["given"]] == 1 and agreement[c["date"]] == date_top and agreement[c["sex"]] > 0
+    given_top = len(model.thresholds["given"]) + 1
+    if agreement[c["date"]] != date_top or agreement[c["sex"]] == 0:
+        return False
+    return agreement[c["given"]] == 1 or (agreement[c["sex"]] == 1 and agreement[c["given"]] < given_top)
 
 
 __all__ = ["AssignParams", "Decision", "PatientIndex", "decide", "refit", "FIELDS"]

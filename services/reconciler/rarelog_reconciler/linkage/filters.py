@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-# The filters the reconciler keeps. "given_all" (all given names, when more than one), "used"
-# (nom d'usage) and "date_swap" (day and month exchanged) only sharpen the given-name, surname and
-# birth-date comparisons.
-FIELDS = ("given", "given_all", "surname", "used", "date", "date_swap", "place", "sex")
+# The filters the reconciler keeps. "used" (nom d'usage) and "date_swap" (day and month exchanged)
+# only sharpen the surname and birth-date comparisons; "given_rest" (further given names) and
+# "country" (of birth, when born abroad: a 99xxx code) are compared fields of their own.
+FIELDS = ("given", "given_rest", "surname", "used", "date", "date_swap", "place", "country", "sex")
 
 
 def record_from_encoding(value: dict) -> dict:
@@ -74,7 +74,7 @@ class FilterStore:
             if all(words.values()):
                 break
         # a field no record has: as wide as its sibling, so that crosswise comparisons line up
-        for f, like in (("given_all", "given"), ("used", "surname"), ("date_swap", "date")):
+        for f, like in (("given_rest", "given"), ("used", "surname"), ("date_swap", "date"), ("country", "place")):
             words[f] = words[f] or words[like]
         return cls(words, max(capacity, len(records)))
 
