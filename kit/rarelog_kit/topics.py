@@ -15,6 +15,7 @@ INTAKE_RECORDS = "registry.intake.records"
 PSEUDONYMIZED_RECORDS = "registry.pseudonymized.records"
 PATIENT_EVENTS = "registry.patient.events"
 RECONCILER_CHANGELOG = "registry.reconciler.changelog"
+LINKAGE_REVIEWS = "registry.linkage.reviews"
 
 
 def dlq(topic: str) -> str:
@@ -44,10 +45,15 @@ def catalogue(partitions: int = 6, intake_retention_days: int = 7) -> list[Topic
         TopicSpec(dlq(INTAKE_SUBMISSIONS), partitions, short),
         TopicSpec(INTAKE_RECORDS, partitions, short),
         TopicSpec(dlq(INTAKE_RECORDS), partitions, short),
-        TopicSpec(PSEUDONYMIZED_RECORDS, partitions, forever),
-        TopicSpec(dlq(PSEUDONYMIZED_RECORDS), partitions, forever),
-        TopicSpec(PATIENT_EVENTS, partitions, forever),
-        TopicSpec(dlq(PATIENT_EVENTS), partitions, forever),
+        # One partition from here on: the reconciler is one active instance that must read its
+        # input in one order that every replay repeats, and the patient events it writes are the
+        # registry's history in that order (docs/decisions/0007).
+        TopicSpec(PSEUDONYMIZED_RECORDS, 1, forever),
+        TopicSpec(dlq(PSEUDONYMIZED_RECORDS), 1, forever),
+        TopicSpec(LINKAGE_REVIEWS, 1, forever),
+        TopicSpec(dlq(LINKAGE_REVIEWS), 1, forever),
+        TopicSpec(PATIENT_EVENTS, 1, forever),
+        TopicSpec(dlq(PATIENT_EVENTS), 1, forever),
         # One partition: the reconciler is a single active instance and rebuilds from it on start.
         TopicSpec(RECONCILER_CHANGELOG, 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
     ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -42,6 +43,33 @@ def cmd_submit(args: argparse.Namespace) -> int:
         print(f"rarelog submit: {exc}", file=sys.stderr)
         return 2
     print_summary(summary)
+    return 0
+
+
+def cmd_linkage_review(args: argparse.Namespace) -> int:
+    from rarelog import review
+    from rarelog import settings as cli_settings
+
+    s = cli_settings.load()
+    if not (args.accept or args.reject or args.split):
+        review.print_queue(review.pending(cli_settings.require(s.database_url, "DATABASE_URL"), s.warehouse_schema,
+                                          args.limit))
+        return 0
+    bootstrap = cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS")
+    if args.split:
+        value = review.verdict("SPLIT", args.reviewer, record_keys=args.split)
+    else:
+        value = review.verdict("ACCEPT" if args.accept else "REJECT", args.reviewer, args.accept or args.reject)
+    offset = review.publish(bootstrap, value, s.topic_prefix, s.kafka_client_config)
+    try:
+        refusal = review.outcome(bootstrap, offset, s.topic_prefix, s.kafka_client_config, args.timeout)
+    except TimeoutError as exc:
+        print(f"rarelog linkage review: verdict published; {exc}", file=sys.stderr)
+        return 1
+    if refusal:
+        print(f"rarelog linkage review: the reconciler refused the verdict: {refusal}", file=sys.stderr)
+        return 1
+    print(f"{value['verdict'].lower()} applied by the reconciler (verdict {value['verdict_id']})")
     return 0
 
 
@@ -140,12 +168,24 @@ def parser() -> argparse.ArgumentParser:
                    help="also print local record ids (identifying: not on a shared screen)")
     s.set_defaults(func=cmd_rejects)
 
-    s = sub.add_parser("linkage", help="record linkage tools: 'rarelog linkage eval --dataset febrl4|febrl1|synthetic'")
+    s = sub.add_parser("linkage", help="record linkage: 'rarelog linkage eval --dataset febrl4|febrl1|synthetic', "
+                                         "'rarelog linkage review'")
     linkage = s.add_subparsers(dest="linkage_command", required=True)
     e = linkage.add_parser("eval", help="precision, recall and F1 of the real encodings and scoring on a data set",
                            add_help=False)
     e.add_argument("rest", nargs=argparse.REMAINDER)
     e.set_defaults(func=cmd_linkage_eval)
+    r = linkage.add_parser("review", help="list possible matches awaiting review (field agreement, never identity), "
+                                          "or decide one: --accept / --reject REVIEW_ID, --split RECORD_KEY...")
+    what = r.add_mutually_exclusive_group()
+    what.add_argument("--accept", metavar="REVIEW_ID", help="the two are one patient: merge them")
+    what.add_argument("--reject", metavar="REVIEW_ID", help="the two are different patients")
+    what.add_argument("--split", metavar="RECORD_KEY", nargs="+",
+                      help="take these records (all of one patient) out into a new patient: undoes a wrong link")
+    r.add_argument("--reviewer", default=getpass.getuser(), help="who decides (default: the login name)")
+    r.add_argument("--limit", type=int, default=50, help="how many possible matches to list (50)")
+    r.add_argument("--timeout", type=float, default=60, help="seconds to wait for the reconciler (60)")
+    r.set_defaults(func=cmd_linkage_review)
 
     s = sub.add_parser("demo", help="generate, submit and materialise a synthetic cohort (used by 'make demo')")
     s.add_argument("--patients", type=int, default=2500)

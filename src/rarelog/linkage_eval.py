@@ -179,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="harden the filters with BLIP bit flips of this probability (default: as encoded)")
     parser.add_argument("--order", choices=("shuffled", "file"), default="shuffled")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--save-model", type=Path, metavar="FILE",
+                        help="write the model fitted by EM (JSON) to FILE, e.g. as the reconciler's starting model")
     args = parser.parse_args(argv)
     encoding = DEFAULT_ENCODING if args.blip is None else replace(DEFAULT_ENCODING, blip=args.blip)
     try:
@@ -187,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rarelog linkage eval: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2) if args.json else format_report(result))
+    if args.save_model:
+        args.save_model.write_text(json.dumps(result["model"], indent=1, sort_keys=True) + "\n")
     return 0
 
 

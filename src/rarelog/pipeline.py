@@ -13,10 +13,10 @@ from typing import Callable
 import psycopg
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
+from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
 
 STAGES = (("ingest", INTAKE_SUBMISSIONS), ("pseudonymizer", INTAKE_RECORDS),
-          ("reconciler", PSEUDONYMIZED_RECORDS), ("registry-store", PATIENT_EVENTS))
+          ("reconciler", PSEUDONYMIZED_RECORDS), ("reconciler", LINKAGE_REVIEWS), ("registry-store", PATIENT_EVENTS))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from rarelog_kit.serde import AvroCatalog
 
 # Record types of the permanent topics (registry.pseudonymized.records, registry.patient.events,
 # the reconciler changelog): the data kept forever must stay readable.
-PERMANENT = ("PseudonymisedRecord", "RecordLinked", "RecordWithdrawn", "LinkageIndexEntry")
+PERMANENT = ("PseudonymisedRecord", "RecordLinked", "RecordWithdrawn", "LinkageIndexEntry", "PossibleMatch",
+             "PossibleMatchResolved", "PatientsMerged", "PatientSplit", "LinkageReview", "PseudonymOwner",
+             "PendingReview", "LinkageModel")
 
 
 def history_dir(catalog: AvroCatalog) -> Path:

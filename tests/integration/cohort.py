@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from rarelog.client import submission_key
 from rarelog_ingest.domain import from_json
-from rarelog_pseudonymizer.domain import pseudonym
+from rarelog_pseudonymizer.domain import record_key
 from rarelog_pseudonymizer.keys import PseudonymKey
 from rarelog.cohort.generator import CohortSpec, submissions
 from rarelog_kit.serde import AvroCatalog
@@ -34,20 +34,18 @@ class Cohort:
     def active(self) -> list[tuple[dict, int]]:
         return [(s, p) for s, p in self.valid if (s["centre_id"], s["local_record_id"]) not in self.withdrawn]
 
-    def linked(self, key: PseudonymKey) -> list[tuple[dict, str]]:
-        """Active submissions with the patient the exact-pseudonym rule gives them: records whose
-        normalised identity traits agree are one patient (the cohort's identity errors split them)."""
-        return [(s, pseudonym(key, from_json(copy.deepcopy(s))["record"]["identity"])) for s, _ in self.active]
+    def truth(self, key: PseudonymKey) -> dict[str, str]:
+        """Record key → the true person, for the active records."""
+        return {record_key(key, s["centre_id"], s["local_record_id"]): str(p) for s, p in self.active}
 
-    def expected_patients(self, key: PseudonymKey) -> int:
-        return len({p for _, p in self.linked(key)})
-
-    def expected_by_orphacode(self, key: PseudonymKey) -> dict[str, int]:
+    def expected_by_orphacode(self, key: PseudonymKey, patient_of: dict[str, str]) -> dict[str, int]:
+        """Patients per ORPHAcode, given each active record's patient (record key → patient)."""
         by_code: dict[str, set[str]] = {}
-        for s, p in self.linked(key):
+        for s, _ in self.active:
+            patient = patient_of[record_key(key, s["centre_id"], s["local_record_id"])]
             for d in s["record"]["diagnoses"]:
                 if d.get("orphacode"):
-                    by_code.setdefault(d["orphacode"], set()).add(p)
+                    by_code.setdefault(d["orphacode"], set()).add(patient)
         return {code: len(ps) for code, ps in by_code.items()}
 
 

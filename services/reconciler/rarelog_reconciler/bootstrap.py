@@ -1,16 +1,26 @@
 """Composition root: the only place the reconciler's parts are put together."""
 from __future__ import annotations
 
+import json
+from functools import partial
+
 from rarelog_kit.health import Health, Metrics
 from rarelog_kit.kafka_loop import TransactionalLoop
 from rarelog_kit.serde import catalog_for
-from rarelog_kit.topics import PATIENT_EVENTS, PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG, dlq
+from rarelog_kit.topics import LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG, dlq
 
 from .entrypoint import SERVICE, ReconcilerProcessor
+from .linkage import AssignParams, Model
 from .settings import ReconcilerSettings
+from .state import LinkageState, initial_model
 
 
 def build(settings: ReconcilerSettings, health: Health, metrics: Metrics) -> TransactionalLoop:
-    processor = ReconcilerProcessor(catalog_for(settings), settings.kafka_common(), settings.topic(PATIENT_EVENTS),
-                                    settings.topic(RECONCILER_CHANGELOG), settings.topic(dlq(PSEUDONYMIZED_RECORDS)))
-    return TransactionalLoop(settings, SERVICE, [settings.topic(PSEUDONYMIZED_RECORDS)], processor, health, metrics)
+    model = Model.from_dict(json.loads(settings.model_file.read_text())) if settings.model_file else initial_model()
+    assign = AssignParams(link=settings.link_probability, review=settings.review_probability, scale_prior=True)
+    topics = {"records": settings.topic(PSEUDONYMIZED_RECORDS), "reviews": settings.topic(LINKAGE_REVIEWS),
+              "events": settings.topic(PATIENT_EVENTS), "changelog": settings.topic(RECONCILER_CHANGELOG),
+              "records_dlq": settings.topic(dlq(PSEUDONYMIZED_RECORDS)), "reviews_dlq": settings.topic(dlq(LINKAGE_REVIEWS))}
+    processor = ReconcilerProcessor(catalog_for(settings), settings.kafka_common(), topics,
+                                    partial(LinkageState, model, assign), metrics.registry)
+    return TransactionalLoop(settings, SERVICE, [topics["records"], topics["reviews"]], processor, health, metrics)

@@ -1,7 +1,11 @@
-"""Which registry patient a record belongs to. Pure: the index is plain dictionaries and
-every decision returns the events to publish and the index changes to log.
+"""Which registry patient a record belongs to, and what a reviewer's verdict changes. Pure: a
+decision reads the state, applies its changes to it at once (later records of the same batch
+see them) and returns the patient events to publish with the changes to log.
 
-This first version links on the exact pseudonym only; fuzzy linkage builds on the same index.
+Order of a record's decision (docs/linkage.md, docs/decisions/0007):
+1. an exact pseudonym (under any key of the pseudonymizer's ring) already known → its patient;
+2. otherwise the fuzzy index: link (above the upper threshold), review (between the thresholds:
+   the record founds a provisional patient and a PossibleMatch goes to reviewers), or new patient.
 """
 from __future__ import annotations
 
@@ -9,74 +13,120 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
-
-def patient_id_for(founding_record_key: str, pseudonym: str) -> str:
-    """A new patient is named after the record (and identity) that founded it: deterministic
-    on replay, and meaningless without the key that made both."""
-    digest = hashlib.sha256(f"patient|{founding_record_key}|{pseudonym}".encode()).digest()
-    return "P" + base64.b32encode(digest[:10]).decode().rstrip("=")
-
-
-@dataclass
-class LinkageIndex:
-    by_pseudonym: dict[str, str] = field(default_factory=dict)
-    by_record: dict[str, str] = field(default_factory=dict)
-
-    def apply(self, change: "IndexChange") -> None:
-        table = self.by_pseudonym if change.kind == "pseudonym" else self.by_record
-        if change.patient_id is None:
-            table.pop(change.key, None)
-        else:
-            table[change.key] = change.patient_id
-
-
-@dataclass(frozen=True)
-class IndexChange:
-    kind: str  # "pseudonym" or "record"
-    key: str
-    patient_id: str | None  # None removes the entry
-
-    @property
-    def changelog_key(self) -> str:
-        return f"{self.kind}:{self.key}"
-
+from .linkage import COMPARED, decide, record_from_encoding
+from .state import WIDTHS, Change, LinkageState, index_encoding
 
 # What a patient event carries on from the pseudonymised record, unchanged.
 PASSED_THROUGH = ("is_foetus", "birth_area", "residence_departement", "clinical")
 
 
-@dataclass(frozen=True)
-class Decision:
-    events: list[tuple[str, dict]]  # (schema name, value)
-    changes: list[IndexChange]
+def patient_id_for(founding_record_key: str, salt: str) -> str:
+    """A new patient is named after the record that founded it (and its pseudonym, or the verdict
+    that split it off): deterministic on replay, meaningless without the key that made both."""
+    digest = hashlib.sha256(f"patient|{founding_record_key}|{salt}".encode()).digest()
+    return "P" + base64.b32encode(digest[:10]).decode().rstrip("=")
 
 
-def reconcile(index: LinkageIndex, record: dict, record_version: int, event_id: str) -> Decision:
-    """Decide for one PseudonymisedRecord value; the caller applies `changes` to the index."""
+def review_id_for(event_id: str) -> str:
+    return "R" + base64.b32encode(hashlib.sha256(f"review|{event_id}".encode()).digest()[:10]).decode().rstrip("=")
+
+
+@dataclass
+class Outcome:
+    events: list[tuple[str, dict]] = field(default_factory=list)  # (schema name, value)
+    changes: list[Change] = field(default_factory=list)
+    rejection: tuple[str, str] | None = None  # (code, message): a verdict that cannot apply
+    decision: str = ""                        # for metrics: exact, link, review, new, withdrawn...
+
+    def change(self, state: LinkageState, change: Change) -> None:
+        state.apply(change)
+        self.changes.append(change)
+
+
+def _usable_encoding(record: dict) -> dict | None:
+    enc = index_encoding(record)
+    if enc is None:
+        return None
+    filters = enc.get("filters") or {}
+    if any(f not in WIDTHS or len(v) != 8 * WIDTHS[f] for f, v in filters.items() if v):
+        return None  # another filter layout: exact pseudonym only
+    return enc
+
+
+def reconcile(state: LinkageState, record: dict, record_version: int, event_id: str) -> Outcome:
+    """Decide for one PseudonymisedRecord value."""
     key = record["record_key"]
+    out = Outcome()
+    if not state.model_logged:  # the first decision logs the model it was taken with
+        out.change(state, Change("model", "current", {"parameters": state.index.model.to_dict()}))
     if record["operation"] in ("WITHDRAW", "OPPOSE"):
-        patient = index.by_record.get(key)
+        patient = state.patient_of_record(key)
         if patient is None:
-            return Decision([], [])  # nothing of this record was ever linked
-        event = {"event_id": event_id, "patient_id": patient, "record_key": key,
-                 "centre_id": record["centre_id"], "received_at": record["received_at"],
-                 "record_version": record_version, "reason": record["operation"]}
-        return Decision([("RecordWithdrawn", event)], [IndexChange("record", key, None)])
+            out.decision = "withdrawn-unknown"  # nothing of this record was ever linked
+            return out
+        out.events.append(("RecordWithdrawn", {
+            "event_id": event_id, "patient_id": patient, "record_key": key, "centre_id": record["centre_id"],
+            "received_at": record["received_at"], "record_version": record_version, "reason": record["operation"]}))
+        out.change(state, Change("record", key, None))
+        out.change(state, Change("encoding", key, None))
+        out.decision = "withdrawn"
+        return out
 
-    # Every key of the pseudonymizer's ring names the record: during a rotation an old patient
-    # is found by its previous-key pseudonym and learns the new one.
-    pseudonyms = list(dict.fromkeys([record["pseudonym"], *(e["pseudonym"] for e in record.get("linkage", []))]))
-    patient = next((index.by_pseudonym[p] for p in pseudonyms if p in index.by_pseudonym), None)
+    pseudonyms = list(dict.fromkeys([record["pseudonym"], *(e["pseudonym"] for e in record.get("linkage") or [])]))
+    encoding = _usable_encoding(record)
+    patient, rule, probability, possible = None, "", None, None
+    for p in pseudonyms:
+        patient = state.patient_of_pseudonym(p)
+        if patient is not None:
+            rule, out.decision = "exact-pseudonym", "exact"
+            break
+    if patient is None and encoding is not None:
+        flat = record_from_encoding(encoding)
+        decision = decide(state.index, flat)
+        if decision.kind == "link":
+            patient, rule, probability, out.decision = decision.patient_id, "probabilistic", decision.probability, "link"
+        elif decision.kind == "review":
+            possible, probability, out.decision = decision, decision.probability, "review"
     if patient is None:
-        patient, rule = patient_id_for(key, record["pseudonym"]), "new-patient"
-    else:
-        rule = "exact-pseudonym"
-    changes = [IndexChange("pseudonym", p, patient) for p in pseudonyms if index.by_pseudonym.get(p) != patient]
-    if index.by_record.get(key) != patient:
-        changes.append(IndexChange("record", key, patient))
-    event = {"event_id": event_id, "patient_id": patient, "record_key": key, "centre_id": record["centre_id"],
-             "received_at": record["received_at"], "record_version": record_version, "link_rule": rule,
-             "birth_year_month": record["birth_year_month"], "sex": record["sex"],
-             "vital_status": record["vital_status"], "diagnoses": record["diagnoses"],
-             **{k: record[k] for k in PASSED_THROUGH}}
-    return Decision([("RecordLinked", event)], changes)
+        # A record alone in its patient keeps that patient's id; otherwise it founds one.
+        current = state.patient_of_record(key)
+        alone = current is not None and state.index.record_count(current) == 1
+        patient = current if alone else patient_id_for(key, record["pseudonym"])
+        rule = "provisional" if possible else "new-patient"
+        out.decision = out.decision or "new"
+
+    # the encoding first: a new record then enters the index once, with it
+    out.change(state, Change("encoding", key, {"patient_id": patient, "record_version": record_version,
+                                               "encoding": encoding}))
+    out.change(state, Change("record", key, {"patient_id": patient, "record_version": record_version}))
+    for p in pseudonyms:
+        if state.record_of_pseudonym.get(p) != key:
+            out.change(state, Change("pseudonym", p, {"record_key": key}))
+    out.events.append(("RecordLinked", {
+        "event_id": event_id, "patient_id": patient, "record_key": key, "centre_id": record["centre_id"],
+        "received_at": record["received_at"], "record_version": record_version, "link_rule": rule,
+        "match_probability": probability, "birth_year_month": record["birth_year_month"], "sex": record["sex"],
+        "vital_status": record["vital_status"], "diagnoses": record["diagnoses"],
+        **{k: record[k] for k in PASSED_THROUGH}}))
+    if possible is not None:
+        _possible_match(state, out, possible, record, record_version, event_id, patient)
+    return out
+
+
+def _possible_match(state: LinkageState, out: Outcome, decision, record: dict, record_version: int,
+                    event_id: str, patient: str) -> None:
+    review_id = review_id_for(event_id)
+    candidate_record = decision.record_key or ""
+    out.change(state, Change("review", review_id, {
+        "patient_id": patient, "candidate_patient_id": decision.patient_id, "record_key": record["record_key"],
+        "candidate_record_key": candidate_record}))
+    model = state.index.model
+    out.events.append(("PossibleMatch", {
+        "event_id": f"{event_id}/possible-match", "review_id": review_id, "patient_id": patient,
+        "candidate_patient_id": decision.patient_id, "record_key": record["record_key"],
+        "candidate_record_key": candidate_record, "centre_id": record["centre_id"],
+        "received_at": record["received_at"], "record_version": record_version,
+        "match_probability": decision.probability, "reason": decision.reason,
+        "agreement": [{"field": f, "level": decision.agreement.get(f, 0), "levels": len(model.thresholds[f]) + 1}
+                      for f in COMPARED],
+        "names_swapped": decision.swapped}))

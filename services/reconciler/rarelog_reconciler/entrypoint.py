@@ -1,62 +1,71 @@
-"""Transport adapter: pseudonymised record in; patient events and index changelog out."""
+"""Transport adapter: pseudonymised records and reviewers' verdicts in; patient events and the
+state's changelog out, in one transaction per batch."""
 from __future__ import annotations
 
 import logging
 
+from prometheus_client import Counter, Gauge
+
 from rarelog_kit.ids import event_id
 from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
-from rarelog_kit.topic_reader import read_to_end
 
-from . import domain
+from . import changelog, domain, verdicts
+from .state import LinkageState
 
 SERVICE = "reconciler"
 log = logging.getLogger(__name__)
 
 
 class ReconcilerProcessor:
-    def __init__(self, catalog: AvroCatalog, consumer_config: dict, events_topic: str, changelog_topic: str,
-                 dlq_topic: str) -> None:
-        self.catalog, self.consumer_config = catalog, consumer_config
-        self.events_topic, self.changelog_topic, self.dlq_topic = events_topic, changelog_topic, dlq_topic
-        self.index = domain.LinkageIndex()
+    def __init__(self, catalog: AvroCatalog, consumer_config: dict, topics: dict[str, str], new_state,
+                 registry=None) -> None:
+        """topics: records, reviews, events, changelog, and the dead-letter topic of each input."""
+        self.catalog, self.consumer_config, self.topics, self.new_state = catalog, consumer_config, topics, new_state
+        self.state: LinkageState = new_state()
+        self.decisions = Counter("rarelog_linkage_decisions", "Reconciler decisions by outcome", ["decision"],
+                                 registry=registry)
+        self.size = Gauge("rarelog_linkage_index", "Records, patients and pending reviews held", ["what"],
+                          registry=registry)
 
     def on_start(self) -> None:
-        self.index = load_index(self.catalog, self.consumer_config, self.changelog_topic)
-        log.info("linkage index loaded", extra={"pseudonyms": len(self.index.by_pseudonym),
-                                                "records": len(self.index.by_record)})
+        self.state = changelog.load(self.catalog, self.consumer_config, self.topics["changelog"], self.new_state())
+        self._gauges()
 
     def on_abort(self) -> None:
-        self.on_start()  # the aborted batch may have changed the index: reload what was committed
+        self.on_start()  # the aborted batch changed the state: reload what was committed
 
     def process(self, message: Inbound) -> list[Outbound]:
+        reviews = message.topic == self.topics["reviews"]
+        expected = ("LinkageReview",) if reviews else ("PseudonymisedRecord",)
+        dlq = self.topics["reviews_dlq" if reviews else "records_dlq"]
         try:
-            record = self.catalog.decode(message.value, expect=("PseudonymisedRecord",)).value
+            value = self.catalog.decode(message.value, expect=expected).value
         except UndecodableMessage as exc:
-            return [dead_letter(message, self.dlq_topic, SERVICE, [Reason(exc.code, str(exc), exc.field_path)])]
-        # All versions of a record share its key, hence its partition: offsets order them.
-        decision = domain.reconcile(self.index, record, message.offset,
-                                    event_id(SERVICE, message.topic, message.partition, message.offset))
+            return [dead_letter(message, dlq, SERVICE, [Reason(exc.code, str(exc), exc.field_path)])]
+        eid = event_id(SERVICE, message.topic, message.partition, message.offset)
+        if reviews:
+            outcome = verdicts.apply_verdict(self.state, value, eid)
+        else:  # one partition: offsets order every version of every record
+            outcome = domain.reconcile(self.state, value, message.offset, eid)
+        if outcome.rejection:
+            code, text = outcome.rejection
+            log.warning("verdict rejected", extra={"code": code, "offset": message.offset})
+            return [dead_letter(message, dlq, SERVICE, [Reason(code, text)])]
+        self.decisions.labels(decision=outcome.decision or "none").inc()
         trace = tuple(h for h in message.headers if h[0] in ("traceparent", "tracestate"))
-        out = [Outbound(self.events_topic, value["patient_id"].encode(), self.catalog.encode(name, value), trace)
-               for name, value in decision.events]
-        for change in decision.changes:
-            self.index.apply(change)
-            value = (None if change.patient_id is None else
-                     self.catalog.encode("LinkageIndexEntry", {"patient_id": change.patient_id,
-                                                               "record_version": message.offset}))
-            out.append(Outbound(self.changelog_topic, change.changelog_key.encode(), value))
+        out = [Outbound(self.topics["events"], value["patient_id"].encode(), self.catalog.encode(name, value), trace)
+               for name, value in outcome.events]
+        for change in outcome.changes:
+            key, encoded = changelog.to_message(self.catalog, change)
+            out.append(Outbound(self.topics["changelog"], key, encoded))
+        if message.offset % 1000 == 0:
+            self._gauges()
         return out
 
-
-def load_index(catalog: AvroCatalog, consumer_config: dict, changelog_topic: str) -> domain.LinkageIndex:
-    """Replay the compacted changelog to its end (read_committed: only committed decisions)."""
-    index = domain.LinkageIndex()
-    for m in read_to_end(consumer_config, changelog_topic):
-        kind, _, key = m.key().decode().partition(":")
-        patient = None if m.value() is None else catalog.decode(m.value()).value["patient_id"]
-        index.apply(domain.IndexChange(kind, key, patient))
-    return index
+    def _gauges(self) -> None:
+        for what, n in self.state.summary().items():
+            self.size.labels(what=what).set(n)
 
 
 def main() -> int:

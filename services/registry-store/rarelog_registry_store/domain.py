@@ -1,12 +1,28 @@
-"""What a batch of patient events does to the warehouse. Pure: events in, row changes out.
+"""What a batch of patient events does to the warehouse. Pure: events in, steps out.
 
-Events of one record can arrive in any order across partitions (they are keyed by patient),
-so each record keeps only its highest version; the store's upsert refuses older versions too.
+Patient events arrive in one total order (one partition), and merges and splits move records
+between patients, so a batch becomes steps applied in that order: each run of RecordLinked /
+RecordWithdrawn is one bulk RowChanges, each linkage event a step of its own. Within a run a
+record keeps its highest version, and the store's upsert refuses older versions too (0006).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+RECORD_EVENTS = ("RecordLinked", "RecordWithdrawn")
+LINKAGE_EVENTS = ("PossibleMatch", "PossibleMatchResolved", "PatientsMerged", "PatientSplit")
+RECORD_COLUMNS = ("record_key", "patient_id", "centre_id", "record_version", "received_at", "link_rule",
+                  "birth_year_month", "sex", "deceased", "death_year", "death_month", "death_day",
+                  "death_due_to_rare_disease", "withdrawn", "withdrawal_reason", "last_event_id")
+DIAGNOSIS_COLUMNS = ("record_key", "ordinal", "orphacode", "icd10", "status",
+                     "diagnosis_year", "diagnosis_month", "diagnosis_day")
+POSSIBLE_MATCH_COLUMNS = ("review_id", "patient_id", "candidate_patient_id", "record_key", "candidate_record_key",
+                          "centre_id", "match_probability", "reason", "agreement", "names_swapped",
+                          "raised_event_id", "raised_at")
+LINK_EVENT_COLUMNS = ("event_id", "kind", "patient_id", "other_patient_id", "record_keys", "cause", "review_id",
+                      "reviewer", "decided_at")
+VERDICT_STATUS = {"ACCEPT": "accepted", "REJECT": "rejected"}
 
 
 @dataclass
@@ -16,11 +32,45 @@ class RowChanges:
     patients: set[str] = field(default_factory=set)                # patients whose derived row is rewritten
 
 
-RECORD_COLUMNS = ("record_key", "patient_id", "centre_id", "record_version", "received_at", "link_rule",
-                  "birth_year_month", "sex", "deceased", "death_year", "death_month", "death_day",
-                  "death_due_to_rare_disease", "withdrawn", "withdrawal_reason", "last_event_id")
-DIAGNOSIS_COLUMNS = ("record_key", "ordinal", "orphacode", "icd10", "status",
-                     "diagnosis_year", "diagnosis_month", "diagnosis_day")
+@dataclass
+class MatchRaised:
+    """A possible match awaits a reviewer; its provisional patient is flagged meanwhile."""
+    row: tuple  # POSSIBLE_MATCH_COLUMNS
+
+    @property
+    def patients(self) -> set[str]:
+        return {self.row[1]}
+
+
+@dataclass
+class MatchResolved:
+    review_id: str
+    status: str
+    event_id: str
+    resolved_at: datetime
+    reviewer: str
+    patient_id: str
+
+    @property
+    def patients(self) -> set[str]:
+        return {self.patient_id}
+
+
+@dataclass
+class RecordsMoved:
+    """A merge or a split: records leave one patient for another, and the journal says why."""
+    source: str             # the patient the records leave
+    target: str             # the patient they join
+    record_keys: list[str]
+    whole: bool             # a merge takes every record of the source, listed or not
+    journal: tuple          # LINK_EVENT_COLUMNS
+
+    @property
+    def patients(self) -> set[str]:
+        return {self.source, self.target}
+
+
+Step = RowChanges | MatchRaised | MatchResolved | RecordsMoved
 
 
 def _date_parts(value: dict | None) -> tuple:
@@ -29,11 +79,35 @@ def _date_parts(value: dict | None) -> tuple:
     return (value["year"], value.get("month"), value.get("day"))
 
 
-def _received(value: datetime | int) -> datetime:
+def _instant(value: datetime | int) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromtimestamp(value / 1000, timezone.utc)
 
 
+def unappliable(name: str, e: dict) -> str | None:
+    """Why a decoded event cannot be applied (it is then quarantined, not fatal to the batch)."""
+    if name == "PossibleMatchResolved" and e["verdict"] not in VERDICT_STATUS:
+        return f"a possible match cannot be resolved with verdict {e['verdict']}"
+    return None
+
+
+def plan(events: list[tuple[str, dict]]) -> list[Step]:
+    steps: list[Step] = []
+    run: list[tuple[str, dict]] = []
+    for name, e in events:
+        if name in RECORD_EVENTS:
+            run.append((name, e))
+            continue
+        if run:
+            steps.append(changes_for(run))
+            run = []
+        steps.append(_LINKAGE_STEPS[name](e))
+    if run:
+        steps.append(changes_for(run))
+    return steps
+
+
 def changes_for(events: list[tuple[str, dict]]) -> RowChanges:
+    """One run of record events; none of them moves a record behind another's back."""
     changes = RowChanges()
     for name, e in events:
         key = e["record_key"]
@@ -44,7 +118,7 @@ def changes_for(events: list[tuple[str, dict]]) -> RowChanges:
         if name == "RecordLinked":
             vital = e["vital_status"] or {}
             changes.records[key] = (
-                key, e["patient_id"], e["centre_id"], e["record_version"], _received(e["received_at"]),
+                key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
                 e["link_rule"], e["birth_year_month"], e["sex"], bool(vital.get("deceased")),
                 *_date_parts(vital.get("death_date")), vital.get("death_due_to_rare_disease"),
                 False, None, e["event_id"])
@@ -55,7 +129,38 @@ def changes_for(events: list[tuple[str, dict]]) -> RowChanges:
             # A withdrawn record keeps its row (marked) so counts can be explained; its clinical
             # content goes.
             changes.records[key] = (
-                key, e["patient_id"], e["centre_id"], e["record_version"], _received(e["received_at"]),
+                key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
                 None, None, "UNKNOWN", False, None, None, None, None, True, e["reason"], e["event_id"])
             changes.diagnoses[key] = []
     return changes
+
+
+def _raised(e: dict) -> MatchRaised:
+    # The agreement pattern says how each identity field agrees, never what it holds.
+    agreement = [{"field": a["field"], "level": a["level"], "levels": a["levels"]} for a in e["agreement"]]
+    return MatchRaised((e["review_id"], e["patient_id"], e["candidate_patient_id"], e["record_key"],
+                        e["candidate_record_key"], e["centre_id"], e["match_probability"], e["reason"],
+                        agreement, e["names_swapped"], e["event_id"], _instant(e["received_at"])))
+
+
+def _resolved(e: dict) -> MatchResolved:
+    return MatchResolved(e["review_id"], VERDICT_STATUS[e["verdict"]], e["event_id"], _instant(e["decided_at"]),
+                         e["reviewer"], e["patient_id"])
+
+
+def _merged(e: dict) -> RecordsMoved:
+    keys = list(e["record_keys"])
+    return RecordsMoved(e["merged_patient_id"], e["patient_id"], keys, True,
+                        (e["event_id"], "merge", e["patient_id"], e["merged_patient_id"], keys, e["cause"],
+                         e["review_id"], e["reviewer"], _instant(e["decided_at"])))
+
+
+def _split(e: dict) -> RecordsMoved:
+    keys = list(e["record_keys"])
+    return RecordsMoved(e["patient_id"], e["new_patient_id"], keys, False,
+                        (e["event_id"], "split", e["patient_id"], e["new_patient_id"], keys, e["cause"],
+                         None, e["reviewer"], _instant(e["decided_at"])))
+
+
+_LINKAGE_STEPS = {"PossibleMatch": _raised, "PossibleMatchResolved": _resolved,
+                  "PatientsMerged": _merged, "PatientSplit": _split}

@@ -12,7 +12,7 @@ from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 from . import domain, store
 
 SERVICE = "registry-store"
-EVENT_TYPES = ("RecordLinked", "RecordWithdrawn")
+EVENT_TYPES = domain.RECORD_EVENTS + domain.LINKAGE_EVENTS
 log = logging.getLogger(__name__)
 
 
@@ -28,8 +28,13 @@ class WarehouseSink:
             except UndecodableMessage as exc:
                 self.quarantine.park(conn, message, exc)
                 continue
+            problem = domain.unappliable(decoded.schema_name, decoded.value)
+            if problem is not None:
+                self.quarantine.park(conn, message, UndecodableMessage("unappliable-event", problem))
+                continue
             events.append((decoded.schema_name, decoded.value))
-        store.write(conn, self.schema, domain.changes_for(events))
+        # In the topic's order: a merge or a split moves records that the events around it link.
+        store.write(conn, self.schema, domain.plan(events))
 
 
 class Quarantine:

@@ -1,45 +1,61 @@
-"""Writes row changes into PostgreSQL, inside the sink's transaction."""
+"""Writes a batch's steps into PostgreSQL, in their order, inside the sink's transaction."""
 from __future__ import annotations
 
 import psycopg
 
-from .domain import DIAGNOSIS_COLUMNS, RECORD_COLUMNS, RowChanges
+from . import linkage_store
+from .domain import DIAGNOSIS_COLUMNS, RECORD_COLUMNS, RowChanges, Step
 
 
-def write(conn: psycopg.Connection, schema: str, changes: RowChanges) -> None:
-    if not changes.records:
-        return
-    keys = list(changes.records)
+def write(conn: psycopg.Connection, schema: str, steps: list[Step]) -> None:
+    touched: set[str] = set()
     with conn.cursor() as cur:
-        # Patients the records leave must be recomputed too.
-        cur.execute(f"SELECT DISTINCT patient_id FROM {schema}.record WHERE record_key = ANY(%s)", (keys,))
-        patients = changes.patients | {r[0] for r in cur.fetchall()}
-        columns = ", ".join(RECORD_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in RECORD_COLUMNS[1:])
-        cur.executemany(
-            f"INSERT INTO {schema}.record ({columns}) VALUES ({', '.join(['%s'] * len(RECORD_COLUMNS))}) "
-            f"ON CONFLICT (record_key) DO UPDATE SET {updates} "
-            f"WHERE {schema}.record.record_version <= excluded.record_version",
-            list(changes.records.values()))
-        # Replace the diagnoses of the records whose upsert won (an older version loses).
-        cur.execute(f"SELECT record_key FROM {schema}.record WHERE record_key = ANY(%s) AND last_event_id = ANY(%s)",
-                    (keys, [row[-1] for row in changes.records.values()]))
-        applied = [r[0] for r in cur.fetchall()]
-        cur.execute(f"DELETE FROM {schema}.diagnosis WHERE record_key = ANY(%s)", (applied,))
-        rows = [row for key in applied for row in changes.diagnoses.get(key, [])]
-        if rows:
-            with cur.copy(f"COPY {schema}.diagnosis ({', '.join(DIAGNOSIS_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        refresh_patients(cur, schema, sorted(patients))
+        for step in steps:
+            if isinstance(step, RowChanges):
+                touched |= write_records(cur, schema, step)
+            else:
+                touched |= linkage_store.apply(cur, schema, step)
+        # Patient rows derive from the batch's end state, so each is rewritten once, at the end.
+        if touched:
+            refresh_patients(cur, schema, sorted(touched))
+
+
+def write_records(cur: psycopg.Cursor, schema: str, changes: RowChanges) -> set[str]:
+    """Upserts a run of records; returns the patients they join or leave."""
+    if not changes.records:
+        return set()
+    keys = list(changes.records)
+    cur.execute(f"SELECT DISTINCT patient_id FROM {schema}.record WHERE record_key = ANY(%s)", (keys,))
+    patients = changes.patients | {r[0] for r in cur.fetchall()}
+    columns = ", ".join(RECORD_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in RECORD_COLUMNS[1:])
+    cur.executemany(
+        f"INSERT INTO {schema}.record ({columns}) VALUES ({', '.join(['%s'] * len(RECORD_COLUMNS))}) "
+        f"ON CONFLICT (record_key) DO UPDATE SET {updates} "
+        f"WHERE {schema}.record.record_version <= excluded.record_version",
+        list(changes.records.values()))
+    # Replace the diagnoses of the records whose upsert won (an older version loses).
+    cur.execute(f"SELECT record_key FROM {schema}.record WHERE record_key = ANY(%s) AND last_event_id = ANY(%s)",
+                (keys, [row[-1] for row in changes.records.values()]))
+    applied = [r[0] for r in cur.fetchall()]
+    cur.execute(f"DELETE FROM {schema}.diagnosis WHERE record_key = ANY(%s)", (applied,))
+    rows = [row for key in applied for row in changes.diagnoses.get(key, [])]
+    if rows:
+        with cur.copy(f"COPY {schema}.diagnosis ({', '.join(DIAGNOSIS_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return patients
 
 
 def refresh_patients(cur: psycopg.Cursor, schema: str, patients: list[str]) -> None:
+    """A patient without active records has no row (a merged-away patient disappears); one that is
+    the provisional side of a pending possible match is flagged provisional."""
     cur.execute(f"DELETE FROM {schema}.patient WHERE patient_id = ANY(%s)", (patients,))
     cur.execute(
         f"INSERT INTO {schema}.patient (patient_id, sex, birth_year_month, deceased, record_count, centre_count, "
-        "first_received_at) "
-        "SELECT patient_id, mode() WITHIN GROUP (ORDER BY sex), min(birth_year_month), bool_or(deceased), "
-        "count(*), count(DISTINCT centre_id), min(received_at) "
-        f"FROM {schema}.record WHERE patient_id = ANY(%s) AND NOT withdrawn GROUP BY patient_id",
+        "first_received_at, provisional) "
+        "SELECT r.patient_id, mode() WITHIN GROUP (ORDER BY r.sex), min(r.birth_year_month), bool_or(r.deceased), "
+        "count(*), count(DISTINCT r.centre_id), min(r.received_at), "
+        f"EXISTS (SELECT 1 FROM {schema}.possible_match m WHERE m.patient_id = r.patient_id AND m.status = 'pending') "
+        f"FROM {schema}.record r WHERE r.patient_id = ANY(%s) AND NOT r.withdrawn GROUP BY r.patient_id",
         (patients,))

@@ -50,6 +50,7 @@ class Decision:
     swapped: bool = False      # given name and surname read crosswise
     reason: str = ""           # why a review: "score", "inconsistent", "possible-twin", "ambiguous"
     candidates: int = 0        # records that shared a blocking key (for metrics)
+    record_key: str | None = None  # the best-scoring record of that patient
 
 
 def _probability(log2_odds: float) -> float:
@@ -73,6 +74,7 @@ class PatientIndex:
         self.rank = np.zeros(1024, dtype=np.int16)        # row → foetus rank (0 for a person)
         self.rows_of: dict[int, list[int]] = {}
         self.row_of: dict[str, int] = {}
+        self.key_at: list[str | None] = []                # row → record key (None once replaced)
         # each patient's live rows as a chain, for vectorised look-ups: head[patient], next[row]
         self.head = np.full(1024, -1, dtype=np.int32)
         self.next = np.full(1024, -1, dtype=np.int32)
@@ -132,6 +134,7 @@ class PatientIndex:
         self._link(self._patient(patient_id), row)
         self.rank[row] = int(record.get("foetus_rank") or 0)
         self.row_of[record_key] = row
+        self._key_at(row, record_key)
         self.keys.add(keys, row)
         return row
 
@@ -139,18 +142,32 @@ class PatientIndex:
         """Bulk load (a restart rebuilding the index from the changelog): the same state as adding
         the records one by one, with the blocking keys computed in one batch."""
         start = self.store.size
-        for record_key, record, patient_id in zip(record_keys, records, patient_ids):
+        self.store.add_rows_of(records)  # removals below leave the store alone: same rows
+        for row, (record_key, record, patient_id) in enumerate(zip(record_keys, records, patient_ids), start):
             if record_key in self.row_of:
                 self.remove(record_key)
-            row = self.store.add_row(*self.store._row(record))
             self._link(self._patient(patient_id), row)
             self.rank[row] = int(record.get("foetus_rank") or 0)
             self.row_of[record_key] = row
+            self._key_at(row, record_key)
         rows = np.arange(start, self.store.size)
         for chunk in range(0, len(rows), 50_000):
             part = rows[chunk:chunk + 50_000]
             keys = self.key_maker.keys(self.store, part, [r.get("blocking") or [] for r in records[chunk:chunk + 50_000]])
             self.keys.add_many(keys, part)
+
+    def _key_at(self, row: int, record_key: str) -> None:
+        self.key_at.extend([None] * (row + 1 - len(self.key_at)))
+        self.key_at[row] = record_key
+
+    def records_of_patient(self, patient_id: str) -> list[str]:
+        """A patient's live records, oldest row first."""
+        number = self._patient_number.get(patient_id)
+        return [self.key_at[row] for row in sorted(self.rows_of.get(number, ()))] if number is not None else []
+
+    def record_count(self, patient_id: str) -> int:
+        number = self._patient_number.get(patient_id)
+        return 0 if number is None else int(self.records_of[number])
 
     def move(self, record_key: str, patient_id: str) -> None:
         """A reviewer's verdict (merge or split) moves a record to another patient."""
@@ -163,6 +180,7 @@ class PatientIndex:
         row = self.row_of.pop(record_key)
         self._unlink(int(self.patient_of[row]), row)
         self.patient_of[row] = -1
+        self.key_at[row] = None
 
     def patient_of_record(self, record_key: str) -> str | None:
         row = self.row_of.get(record_key)
@@ -229,7 +247,7 @@ def decide(index: PatientIndex, record: dict) -> Decision:
                 kind, reason = "link", ""
     return Decision(kind, index.patient_ids[int(patients[top])] if kind != "new" else None,
                     float(best[top]), prob, {f: int(lev[top_row, c]) for c, f in enumerate(COMPARED)},
-                    bool(swapped[top_row]), reason, len(rows))
+                    bool(swapped[top_row]), reason, len(rows), index.key_at[int(all_rows[top_row])])
 
 
 def refit(index: PatientIndex, blip: float = 0.0, random_pairs: int = 1_000_000, seed: int = 7) -> Model:

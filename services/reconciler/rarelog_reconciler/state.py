@@ -1,0 +1,149 @@
+"""The reconciler's state: which patient every record belongs to, the fuzzy index of their
+encodings, the exact pseudonyms, the pending reviews and the model in force. Pure: no I/O.
+
+Every change goes through `apply`, both when a decision is taken and when the state is rebuilt
+from the changelog on start, so the two cannot drift apart (docs/decisions/0005, 0007).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from .linkage import AssignParams, BlockingParams, Model, PatientIndex, record_from_encoding
+
+# The encodings the index compares, by the pseudonymizer's encoding version: the BLIP flip
+# probability (it changes the blocking keys and the Dice thresholds' meaning) and the filter
+# widths in 64-bit words. A record in another version is linked on its exact pseudonym only.
+INDEX_ENCODINGS = {"bf1-blip0.01": 0.01}
+WIDTHS = {"given": 8, "given_rest": 8, "surname": 8, "used": 8, "date": 8, "date_swap": 8, "place": 8,
+          "country": 8, "sex": 1}
+NO_ENCODING: dict = {"blocking": [], "foetus_rank": 0}  # a record only its exact pseudonym can find
+
+
+def initial_model() -> Model:
+    """The model a new registry starts with: fitted by EM on a synthetic cohort (`rarelog linkage
+    eval --dataset synthetic --save-model`), before the registry has data of its own."""
+    text = resources.files("rarelog_reconciler").joinpath("initial_model.json").read_text()
+    return Model.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the changelog: `kind:key` → value (None removes it).
+    - pseudonym:<p> → {"record_key"}: the last record seen with this exact pseudonym;
+    - record:<k> → {"patient_id", "record_version"}: the record's patient;
+    - encoding:<k> → {"patient_id", "record_version", "encoding"}: what the fuzzy index compares;
+    - review:<id> → {"patient_id", "candidate_patient_id", "record_key", "candidate_record_key"};
+    - model:current → {"parameters": model dict}."""
+    kind: str
+    key: str
+    value: dict | None
+
+    @property
+    def changelog_key(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+def index_encoding(record: dict) -> dict | None:
+    """The encoding made with the record key's own key (the oldest of the pseudonymizer's ring,
+    last in `linkage`): stable across a rotation, like the record key itself."""
+    linkage = record.get("linkage") or []
+    if not linkage or linkage[-1].get("encoding") not in INDEX_ENCODINGS:
+        return None
+    return linkage[-1]
+
+
+class LinkageState:
+    def __init__(self, model: Model | None = None, assign: AssignParams = AssignParams(scale_prior=True)):
+        self.assign = assign
+        self.index = self._new_index(model or initial_model())
+        self.record_of_pseudonym: dict[str, str] = {}
+        self.reviews: dict[str, dict] = {}
+        self._unplaced: dict[str, dict] = {}  # encodings whose record entry is still to come
+        self.model_logged = False  # the model in force is in the changelog (a restart keeps it)
+
+    def _new_index(self, model: Model) -> PatientIndex:
+        blip = next(iter(INDEX_ENCODINGS.values()))
+        return PatientIndex(model, WIDTHS, BlockingParams.for_encoding(blip), self.assign)
+
+    # -- reading -------------------------------------------------------------------------------
+    def patient_of_record(self, record_key: str) -> str | None:
+        return self.index.patient_of_record(record_key)
+
+    def patient_of_pseudonym(self, pseudonym: str) -> str | None:
+        record_key = self.record_of_pseudonym.get(pseudonym)
+        return None if record_key is None else self.index.patient_of_record(record_key)
+
+    def records_of_patient(self, patient_id: str) -> list[str]:
+        return self.index.records_of_patient(patient_id)
+
+    # -- changing ------------------------------------------------------------------------------
+    def apply(self, change: Change) -> None:
+        kind, key, value = change.kind, change.key, change.value
+        if kind == "pseudonym":
+            if value is None:
+                self.record_of_pseudonym.pop(key, None)
+            else:
+                self.record_of_pseudonym[key] = value["record_key"]
+        elif kind == "record":
+            self._place(key, value)
+        elif kind == "encoding":
+            flat = NO_ENCODING if value is None or value.get("encoding") is None \
+                else record_from_encoding(value["encoding"])
+            patient = self.index.patient_of_record(key)
+            if patient is None:
+                self._unplaced[key] = flat
+            else:  # a new version of a known record: its new encoding replaces the old row
+                self.index.add(key, flat, patient)
+        elif kind == "review":
+            if value is None:
+                self.reviews.pop(key, None)
+            else:
+                self.reviews[key] = value
+        elif kind == "model":
+            self.index.model = Model.from_dict(value["parameters"])
+            self.model_logged = True
+        else:
+            raise ValueError(f"unknown changelog entry kind {kind!r}")
+
+    def _place(self, record_key: str, value: dict | None) -> None:
+        if value is None:  # withdrawn: never a candidate again
+            if record_key in self.index.row_of:
+                self.index.remove(record_key)
+            return
+        patient = value["patient_id"]
+        if record_key in self.index.row_of:
+            if self.index.patient_of_record(record_key) != patient:
+                self.index.move(record_key, patient)
+        else:
+            self.index.add(record_key, self._unplaced.pop(record_key, NO_ENCODING), patient)
+
+    def rebuild(self, entries: list[Change]) -> None:
+        """Loads the changelog's final entries (compacted: one per key, in log order) in bulk."""
+        records: dict[str, str] = {}
+        encodings: dict[str, dict] = {}
+        for change in entries:
+            if change.kind == "record":
+                if change.value is None:
+                    records.pop(change.key, None)
+                else:
+                    records[change.key] = change.value["patient_id"]
+            elif change.kind == "encoding":
+                if change.value is None or change.value.get("encoding") is None:
+                    encodings.pop(change.key, None)
+                else:
+                    encodings[change.key] = change.value["encoding"]
+            else:
+                self.apply(change)
+        keys = list(records)
+        self.index.add_many(keys, [record_from_encoding(encodings[k]) if k in encodings else NO_ENCODING
+                                   for k in keys], [records[k] for k in keys])
+
+    def summary(self) -> dict[str, int]:
+        live = self.index.patient_of[:self.index.store.size] >= 0
+        return {"records": self.index.size, "patients": int(np.count_nonzero(self.index.records_of > 0)),
+                "pseudonyms": len(self.record_of_pseudonym), "pending_reviews": len(self.reviews),
+                "index_rows": int(live.sum()), "index_bytes": self.index.nbytes()}

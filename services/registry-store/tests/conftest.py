@@ -1,0 +1,125 @@
+"""Shared by registry-store's tests: patient events as the reconciler writes them, and, for the
+tests marked integration, a warehouse of their own (fresh schemas, migrated) in a real
+PostgreSQL: DATABASE_URL when set, the embedded stack otherwise (started idempotently)."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+
+from rarelog_kit.messages import Inbound
+from rarelog_kit.serde import AvroCatalog
+from rarelog_kit.topics import PATIENT_EVENTS
+from rarelog_registry_store.entrypoint import Quarantine, WarehouseSink
+from rarelog_registry_store.migrations import migrate
+
+T0 = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
+
+
+class Events:
+    """Decoded patient events, (schema name, value), as the sink hands them to the domain."""
+
+    @staticmethod
+    def linked(key, patient, version, codes=("ORPHA:558",), rule="new-patient", centre="S001"):
+        return ("RecordLinked", {
+            "event_id": f"link-{key}-{version}", "patient_id": patient, "record_key": key, "centre_id": centre,
+            "received_at": T0 + timedelta(minutes=version), "record_version": version, "link_rule": rule,
+            "birth_year_month": "2011-04", "sex": "F", "vital_status": None,
+            "diagnoses": [{"orphacode": c, "icd10": None, "status": "CONFIRMED", "diagnosis_date": None}
+                          for c in codes]})
+
+    @staticmethod
+    def withdrawn(key, patient, version, reason="OPPOSE"):
+        return ("RecordWithdrawn", {"event_id": f"withdraw-{key}-{version}", "patient_id": patient,
+                                    "record_key": key, "centre_id": "S001",
+                                    "received_at": T0 + timedelta(minutes=version), "record_version": version,
+                                    "reason": reason})
+
+    @staticmethod
+    def possible_match(review, patient, candidate, key, candidate_key, version, probability=0.62):
+        return ("PossibleMatch", {
+            "event_id": f"pm-{review}", "review_id": review, "patient_id": patient,
+            "candidate_patient_id": candidate, "record_key": key, "candidate_record_key": candidate_key,
+            "centre_id": "S001", "received_at": T0 + timedelta(minutes=version), "record_version": version,
+            "match_probability": probability, "reason": "score",
+            "agreement": [{"field": "given", "level": 3, "levels": 3}, {"field": "date", "level": 1, "levels": 4}],
+            "names_swapped": False})
+
+    @staticmethod
+    def resolved(review, patient, candidate, verdict):
+        return ("PossibleMatchResolved", {"event_id": f"verdict-{review}", "review_id": review,
+                                          "patient_id": patient, "candidate_patient_id": candidate,
+                                          "verdict": verdict, "reviewer": "reviewer-1", "decided_at": T0})
+
+    @staticmethod
+    def merged(surviving, merged, keys, review=None):
+        return ("PatientsMerged", {"event_id": f"merge-{merged}-{surviving}", "patient_id": surviving,
+                                   "merged_patient_id": merged, "record_keys": list(keys),
+                                   "cause": "review-accepted", "review_id": review, "reviewer": "reviewer-1",
+                                   "decided_at": T0})
+
+    @staticmethod
+    def split(patient, new, keys):
+        return ("PatientSplit", {"event_id": f"split-{patient}-{new}", "patient_id": patient,
+                                 "new_patient_id": new, "record_keys": list(keys), "cause": "review-split",
+                                 "reviewer": "reviewer-1", "decided_at": T0})
+
+
+@pytest.fixture(scope="session")
+def events() -> type[Events]:
+    return Events
+
+
+class Warehouse:
+    """A warehouse of its own, written through the sink as the service writes it: Avro bytes in,
+    one transaction per batch."""
+
+    def __init__(self, database_url: str, registry: str, analytics: str) -> None:
+        self.database_url, self.registry, self.analytics = database_url, registry, analytics
+        self.catalog = AvroCatalog()
+        self.sink = WarehouseSink(self.catalog, registry, Quarantine(registry))
+        self.offset = 0
+
+    def write(self, batch: list[tuple[str, dict]]) -> None:
+        messages = []
+        for name, value in batch:
+            messages.append(Inbound(PATIENT_EVENTS, 0, self.offset, value["patient_id"].encode(),
+                                    self.catalog.encode(name, value), 0))
+            self.offset += 1
+        with psycopg.connect(self.database_url) as conn:
+            self.sink.apply(conn, messages)
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with psycopg.connect(self.database_url) as conn:
+            return conn.execute(sql.format(registry=self.registry, analytics=self.analytics), params).fetchall()
+
+    def snapshot(self) -> dict[str, list[str]]:
+        """Every row of the warehouse's tables and views, sorted, as text."""
+        rels = [(self.registry, t) for t in ("record", "diagnosis", "patient", "possible_match",
+                                              "patient_link_event", "quarantined_event")]
+        rels += [(self.analytics, v) for v in ("patients_by_orphacode", "linkage_review_queue", "patient_count")]
+        with psycopg.connect(self.database_url) as conn:
+            return {f"{s}.{r}": sorted(row[0] for row in conn.execute(f"SELECT t::text FROM {s}.{r} t"))
+                    for s, r in rels}
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from rarelog import stack
+    return stack.up(start_services=False)["DATABASE_URL"]
+
+
+@pytest.fixture
+def warehouse(database_url):
+    name = f"t{uuid.uuid4().hex[:10]}"
+    registry, analytics = f"{name}_registry", f"{name}_analytics"
+    migrate(database_url, registry, analytics)
+    yield Warehouse(database_url, registry, analytics)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {analytics} CASCADE")
+        conn.execute(f"DROP SCHEMA IF EXISTS {registry} CASCADE")

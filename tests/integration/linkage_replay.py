@@ -1,0 +1,46 @@
+"""The reconciler's decisions replayed in-process on the committed pseudonymised records: what an
+uninterrupted run of the same code over the same log must have published."""
+from __future__ import annotations
+
+from rarelog_kit.ids import event_id
+from rarelog_kit.serde import AvroCatalog
+from rarelog_kit.topics import PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
+from rarelog_reconciler import domain
+from rarelog_reconciler.state import LinkageState
+
+CATALOG = AvroCatalog()
+
+
+def replay(pipeline) -> tuple[list[tuple[str, dict]], LinkageState]:
+    state, events = LinkageState(), []
+    topic = pipeline.prefix + PSEUDONYMIZED_RECORDS
+    for m in sorted(pipeline.read_topic(PSEUDONYMIZED_RECORDS), key=lambda m: m.offset()):
+        value = CATALOG.decode(m.value()).value
+        events += domain.reconcile(state, value, m.offset(), event_id("reconciler", topic, m.partition(),
+                                                                        m.offset())).events
+    return events, state
+
+
+def published(pipeline) -> list[tuple[str, dict]]:
+    out = []
+    for m in sorted(pipeline.read_topic(PATIENT_EVENTS), key=lambda m: m.offset()):
+        decoded = CATALOG.decode(m.value())
+        out.append((decoded.schema_name, decoded.value))
+    return out
+
+
+def warehouse_patients(pipeline) -> dict[str, str]:
+    return dict(pipeline.query("SELECT record_key, patient_id FROM {registry}.record WHERE NOT withdrawn"))
+
+
+def pairwise_f1(assigned: dict[str, str], truth: dict[str, str]) -> float:
+    """Pairwise F1 of record → patient against record → true person (same record keys)."""
+    from collections import Counter
+
+    def pairs(counter: Counter) -> int:
+        return sum(n * (n - 1) // 2 for n in counter.values())
+    keys = sorted(truth)
+    tp = pairs(Counter((assigned[k], truth[k]) for k in keys))
+    predicted, true = pairs(Counter(assigned[k] for k in keys)), pairs(Counter(truth[k] for k in keys))
+    precision, recall = (tp / predicted if predicted else 1.0), (tp / true if true else 1.0)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
