@@ -8,16 +8,16 @@ import re
 import pytest
 
 from rarelog.client import SubmissionPublisher
-from rarelog_kit.topics import (INTAKE_SUBMISSIONS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG,
-                                dlq)
+from rarelog_kit.topics import (INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS,
+                                RECONCILER_CHANGELOG, dlq)
 from tests.integration import cohort as cohorts
 from tests.integration import linkage_replay
 
 pytestmark = pytest.mark.integration
 
 # Topics after the pseudonymizer: no identity may ever reach them.
-DOWNSTREAM = (PSEUDONYMIZED_RECORDS, PATIENT_EVENTS, RECONCILER_CHANGELOG, dlq(PSEUDONYMIZED_RECORDS),
-              dlq(PATIENT_EVENTS))
+DOWNSTREAM = (PSEUDONYMIZED_RECORDS, PATIENT_EVENTS, RECONCILER_CHANGELOG, LINKAGE_REVIEWS, dlq(PSEUDONYMIZED_RECORDS),
+              dlq(LINKAGE_REVIEWS), dlq(PATIENT_EVENTS))
 RANDOM_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|P[A-Z2-7]{16}")
 
 

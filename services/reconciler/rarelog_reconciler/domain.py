@@ -13,8 +13,10 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
-from .linkage import COMPARED, decide, record_from_encoding
+from .linkage import COMPARED, decide, record_from_encoding, refit
 from .state import WIDTHS, Change, LinkageState, index_encoding
+
+REFIT_RANDOM_PAIRS = 1_000_000
 
 # What a patient event carries on from the pseudonymised record, unchanged.
 PASSED_THROUGH = ("is_foetus", "birth_area", "residence_departement", "clinical")
@@ -59,6 +61,12 @@ def reconcile(state: LinkageState, record: dict, record_version: int, event_id: 
     out = Outcome()
     if not state.model_logged:  # the first decision logs the model it was taken with
         out.change(state, Change("model", "current", {"parameters": state.index.model.to_dict()}))
+    point = state.refit_due()
+    if point:  # at fixed index sizes: the same log refits at the same records, crash or not
+        model = refit(state.index, blip=state.blip, random_pairs=REFIT_RANDOM_PAIRS)
+        model.info["refit_point"] = float(point)
+        out.change(state, Change("model", "current", {"parameters": model.to_dict()}))
+        out.decision = "refit"
     if record["operation"] in ("WITHDRAW", "OPPOSE"):
         patient = state.patient_of_record(key)
         if patient is None:
@@ -84,9 +92,10 @@ def reconcile(state: LinkageState, record: dict, record_version: int, event_id: 
         flat = record_from_encoding(encoding)
         decision = decide(state.index, flat)
         if decision.kind == "link":
-            patient, rule, probability, out.decision = decision.patient_id, "probabilistic", decision.probability, "link"
+            patient, rule, probability = decision.patient_id, "probabilistic", decision.probability
         elif decision.kind == "review":
-            possible, probability, out.decision = decision, decision.probability, "review"
+            possible, probability = decision, decision.probability
+        out.decision = decision.kind
     if patient is None:
         # A record alone in its patient keeps that patient's id; otherwise it founds one.
         current = state.patient_of_record(key)

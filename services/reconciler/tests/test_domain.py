@@ -150,3 +150,16 @@ def test_rotation_links_a_new_key_record_to_the_patient_made_under_the_old_key()
     rotated = KeyRing(PseudonymKey(b"n" * 32), (KEY,))
     event = linked(run(state, record("r2", ident(), centre="S002", ring=rotated), 2))
     assert event["patient_id"] == old["patient_id"] and event["link_rule"] == "exact-pseudonym"
+
+
+def test_the_model_is_refitted_by_em_once_at_each_refit_point():
+    state = LinkageState(refit_at=(12,))
+    names = ["Anna", "Paul", "Marc", "Jeanne", "Louis", "Chloé", "Hugo", "Léa", "Jules", "Emma", "Théo", "Inès"]
+    kinds = []
+    for i, given in enumerate(names + ["Nora", "Sami"]):
+        outcome = run(state, record(f"r{i}", ident(given, f"Nom{i % 5}", f"19{60 + i}-0{1 + i % 9}-1{i % 9}")), i)
+        kinds.append([c.kind for c in outcome.changes if c.kind == "model"])
+    assert kinds[0] == ["model"]                   # the starting model, logged with the first decision
+    assert kinds[12] == ["model"] and state.index.model.info["refit_point"] == 12  # fitted on 12 records
+    assert not any(kinds[1:12]) and not kinds[13]  # once only
+    assert state.index.model.records == 12
