@@ -22,7 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class Processor(Protocol):
-    """A service's adapter: turns one input message into output messages (dead letters included)."""
+    """A service's adapter: turns one input message into output messages (dead letters included).
+
+    It may also have `on_commit()`, called after each committed transaction (its outputs are
+    durable: a moment to checkpoint local state). Optional, so not declared here: a Protocol
+    member would be required of every service; the loop looks it up and calls it if present."""
 
     def on_start(self) -> None:
         """Called once the producer owns its transactional id: load state here."""
@@ -127,7 +131,7 @@ class TransactionalLoop:
                 for outs in outcomes:
                     for out in outs:
                         self._count(out)
-                return
+                break
             except KafkaException as exc:
                 err: KafkaError = exc.args[0]
                 if err.fatal() or not err.txn_requires_abort() and not err.retriable():
@@ -140,6 +144,10 @@ class TransactionalLoop:
                 if stop.is_set():
                     return
                 time.sleep(1)
+        # Outside the try: an error here must not be taken for a failed transaction and aborted.
+        on_commit = getattr(self.processor, "on_commit", None)
+        if on_commit is not None:
+            on_commit()
 
     def _process_one(self, m: Message) -> list[Outbound]:
         message = to_inbound(m)

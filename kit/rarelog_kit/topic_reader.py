@@ -8,16 +8,20 @@ from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 
 def read_to_end(client_config: dict, topic: str, *, committed_only: bool = True,
-                timeout_s: float | None = None) -> Iterator[Message]:
+                timeout_s: float | None = None, start_offsets: dict[int, int] | None = None) -> Iterator[Message]:
     """Yields every message, partition by partition order; stops at each partition's end
-    (for read_committed: its last stable offset). Raises on a consumer error."""
+    (for read_committed: its last stable offset). Raises on a consumer error.
+    start_offsets: partition → first offset to read (the others from the beginning); an offset
+    the partition no longer or not yet has raises rather than silently reading from elsewhere."""
+    start_offsets = start_offsets or {}
     consumer = Consumer({**client_config, "group.id": "rarelog-topic-reader", "enable.auto.commit": False,
                          "enable.partition.eof": True,
+                         **({"auto.offset.reset": "error"} if start_offsets else {}),
                          "isolation.level": "read_committed" if committed_only else "read_uncommitted"})
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     try:
         partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, -2) for p in partitions])  # -2: the beginning
+        consumer.assign([TopicPartition(topic, p, start_offsets.get(p, -2)) for p in partitions])  # -2: the beginning
         pending = set(partitions)
         while pending:
             if deadline is not None and time.monotonic() > deadline:

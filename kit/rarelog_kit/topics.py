@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 
 DAY_MS = 24 * 3600 * 1000
 FOREVER = "-1"
+# How long the compacted changelog keeps a tombstone once cleaned (Kafka's default is one day).
+# A local checkpoint of the reconciler older than this may hold an entry whose tombstone is
+# gone, so the reconciler ignores checkpoints approaching this age (docs/decisions/0005).
+CHANGELOG_DELETE_RETENTION_MS = 7 * DAY_MS
 
 INTAKE_SUBMISSIONS = "registry.intake.submissions"
 INTAKE_RECORDS = "registry.intake.records"
@@ -55,7 +59,8 @@ def catalogue(partitions: int = 6, intake_retention_days: int = 7) -> list[Topic
         TopicSpec(PATIENT_EVENTS, 1, forever),
         TopicSpec(dlq(PATIENT_EVENTS), 1, forever),
         # One partition: the reconciler is a single active instance and rebuilds from it on start.
-        TopicSpec(RECONCILER_CHANGELOG, 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
+        TopicSpec(RECONCILER_CHANGELOG, 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0",
+                                            "delete.retention.ms": str(CHANGELOG_DELETE_RETENTION_MS)}),
     ]
 
 

@@ -9,6 +9,7 @@ from rarelog_kit.kafka_loop import TransactionalLoop
 from rarelog_kit.serde import catalog_for
 from rarelog_kit.topics import LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG, dlq
 
+from .checkpoint import Schedule
 from .entrypoint import SERVICE, ReconcilerProcessor
 from .linkage import AssignParams, Model
 from .settings import ReconcilerSettings
@@ -22,5 +23,6 @@ def build(settings: ReconcilerSettings, health: Health, metrics: Metrics) -> Tra
               "events": settings.topic(PATIENT_EVENTS), "changelog": settings.topic(RECONCILER_CHANGELOG),
               "records_dlq": settings.topic(dlq(PSEUDONYMIZED_RECORDS)), "reviews_dlq": settings.topic(dlq(LINKAGE_REVIEWS))}
     processor = ReconcilerProcessor(catalog_for(settings), settings.kafka_common(), topics,
-                                    partial(LinkageState, model, assign), metrics.registry)
+                                    partial(LinkageState, model, assign), metrics.registry, settings.state_dir,
+                                    Schedule(settings.checkpoint_interval_s, settings.checkpoint_min_records))
     return TransactionalLoop(settings, SERVICE, [topics["records"], topics["reviews"]], processor, health, metrics)

@@ -13,10 +13,8 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
-from .linkage import COMPARED, decide, record_from_encoding, refit
-from .state import WIDTHS, Change, LinkageState, index_encoding
-
-REFIT_RANDOM_PAIRS = 1_000_000
+from .linkage import COMPARED, decide, record_from_encoding
+from .state import WIDTHS, Change, LinkageState, index_encoding, refit_model
 
 # What a patient event carries on from the pseudonymised record, unchanged.
 PASSED_THROUGH = ("is_foetus", "birth_area", "residence_departement", "clinical")
@@ -63,8 +61,7 @@ def reconcile(state: LinkageState, record: dict, record_version: int, event_id: 
         out.change(state, Change("model", "current", {"parameters": state.index.model.to_dict()}))
     point = state.refit_due()
     if point:  # at fixed index sizes: the same log refits at the same records, crash or not
-        model = refit(state.index, blip=state.blip, random_pairs=REFIT_RANDOM_PAIRS)
-        model.info["refit_point"] = float(point)
+        model = refit_model(state.index, state.blip, point, state.min_refit_matches)
         out.change(state, Change("model", "current", {"parameters": model.to_dict()}))
         out.decision = "refit"
     if record["operation"] in ("WITHDRAW", "OPPOSE"):

@@ -3,6 +3,7 @@ state's changelog out, in one transaction per batch."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from prometheus_client import Counter, Gauge
 
@@ -11,6 +12,7 @@ from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 
 from . import changelog, domain, verdicts
+from .checkpoint import Schedule
 from .state import LinkageState
 
 SERVICE = "reconciler"
@@ -19,9 +21,11 @@ log = logging.getLogger(__name__)
 
 class ReconcilerProcessor:
     def __init__(self, catalog: AvroCatalog, consumer_config: dict, topics: dict[str, str], new_state,
-                 registry=None) -> None:
-        """topics: records, reviews, events, changelog, and the dead-letter topic of each input."""
+                 registry=None, state_dir: Path | None = None, schedule: Schedule | None = None) -> None:
+        """topics: records, reviews, events, changelog, and the dead-letter topic of each input.
+        state_dir, schedule: where and when to checkpoint the state (None: never)."""
         self.catalog, self.consumer_config, self.topics, self.new_state = catalog, consumer_config, topics, new_state
+        self.state_dir, self.schedule = state_dir, schedule if state_dir is not None else None
         self.state: LinkageState = new_state()
         self.decisions = Counter("rarelog_linkage_decisions", "Reconciler decisions by outcome", ["decision"],
                                  registry=registry)
@@ -29,11 +33,26 @@ class ReconcilerProcessor:
                           registry=registry)
 
     def on_start(self) -> None:
-        self.state = changelog.load(self.catalog, self.consumer_config, self.topics["changelog"], self.new_state())
+        self.state, read = changelog.load(self.catalog, self.consumer_config, self.topics["changelog"],
+                                          self.new_state(), self.state_dir)
         self._gauges()
+        if self.schedule is not None:  # a long read (a full rebuild) is worth a checkpoint at once
+            self.schedule.note(read)
+            self.on_commit()
 
     def on_abort(self) -> None:
-        self.on_start()  # the aborted batch changed the state: reload what was committed
+        self.on_start()  # the aborted batch changed the state: reload what was committed (checkpoint + tail)
+
+    def on_commit(self) -> None:
+        """Between transactions the state is exactly the committed changelog: checkpoint it if due.
+        A failed checkpoint costs only a longer restart: never stop processing for it."""
+        if self.schedule is None or not self.schedule.due():
+            return
+        try:
+            changelog.save(self.consumer_config, self.topics["changelog"], self.state_dir, self.state)
+        except Exception as exc:
+            log.warning("linkage checkpoint failed; carrying on", extra={"reason": f"{type(exc).__name__}: {exc}"})
+        self.schedule.done()  # after a failure too: retry at the next due point, not every batch
 
     def process(self, message: Inbound) -> list[Outbound]:
         reviews = message.topic == self.topics["reviews"]
@@ -53,6 +72,8 @@ class ReconcilerProcessor:
             log.warning("verdict rejected", extra={"code": code, "offset": message.offset})
             return [dead_letter(message, dlq, SERVICE, [Reason(code, text)])]
         self.decisions.labels(decision=outcome.decision or "none").inc()
+        if self.schedule is not None and outcome.changes:
+            self.schedule.note()
         trace = tuple(h for h in message.headers if h[0] in ("traceparent", "tracestate"))
         out = [Outbound(self.topics["events"], value["patient_id"].encode(), self.catalog.encode(name, value), trace)
                for name, value in outcome.events]

@@ -12,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 
-from .linkage import AssignParams, BlockingParams, Model, PatientIndex, record_from_encoding
+from .linkage import AssignParams, BlockingParams, Model, PatientIndex, record_from_encoding, refit
 
 # The encodings the index compares, by the pseudonymizer's encoding version: the BLIP flip
 # probability (it changes the blocking keys and the Dice thresholds' meaning) and the filter
@@ -57,17 +57,48 @@ def index_encoding(record: dict) -> dict | None:
 
 
 # Index sizes (live records) at which the model is fitted again by EM on the registry's own
-# records: the starting model was fitted on a synthetic cohort. Beyond the last, the model is
-# settled and only its prior follows the index size (AssignParams.scale_prior). A refit runs
+# records: the starting model was fitted on a synthetic cohort, and models do not travel well
+# between populations (docs/linkage.md), so the first refit comes early. Beyond the last, the model is
+# settled and only its prior follows the index (AssignParams.scale_prior: the fitted share of
+# matching pairs pooled with the index's own, Model.prior_log2). A refit runs
 # inside a transaction, which must commit within 60 s: measured 47 s at 106,000 records, so
 # the last refit is at 30,000 (about 14 s).
-REFIT_AT = (10_000, 30_000)
+REFIT_AT = (2_000, 5_000, 10_000, 30_000)
+
+
+# EM learns what a match looks like from the matches among the index's pairs: with too few (a
+# young registry, or few persons seen twice) it learns family likeness instead. A refit whose
+# fitted expected matches stay under this keeps the model in force (the point is still taken).
+MIN_REFIT_MATCHES = 150
+
+
+REFIT_RANDOM_PAIRS = 1_000_000
+
+
+def refit_model(index: PatientIndex, blip: float, point: int, min_matches: float = MIN_REFIT_MATCHES) -> Model:
+    """The model to log at a refit point: fitted by EM on the index, or the one in force when EM
+    found too few matches to learn from. Either way it records the point as taken."""
+    fitted = refit(index, blip=blip, random_pairs=REFIT_RANDOM_PAIRS)
+    if fitted.info.get("expected_matches", 0.0) >= min_matches:
+        model = fitted
+    else:
+        model = Model.from_dict(index.model.to_dict())
+        model.info["refit_declined_matches"] = fitted.info.get("expected_matches", 0.0)
+    model.info["refit_point"] = float(point)
+    return model
+
+
+def refit_point_due(model: Model, records: int, points: tuple[int, ...] = REFIT_AT) -> int | None:
+    """The refit point just reached, if any (each is taken once; the model records it)."""
+    done = int(model.info.get("refit_point", 0))
+    due = [p for p in points if done < p <= records]
+    return due[-1] if due else None
 
 
 class LinkageState:
     def __init__(self, model: Model | None = None, assign: AssignParams = AssignParams(scale_prior=True),
-                 refit_at: tuple[int, ...] = REFIT_AT):
-        self.assign, self.refit_at = assign, tuple(sorted(refit_at))
+                 refit_at: tuple[int, ...] = REFIT_AT, min_refit_matches: float = MIN_REFIT_MATCHES):
+        self.assign, self.refit_at, self.min_refit_matches = assign, tuple(sorted(refit_at)), min_refit_matches
         self.blip = next(iter(INDEX_ENCODINGS.values()))
         self.index = self._new_index(model or initial_model())
         self.record_of_pseudonym: dict[str, str] = {}
@@ -79,10 +110,7 @@ class LinkageState:
         return PatientIndex(model, WIDTHS, BlockingParams.for_encoding(self.blip), self.assign)
 
     def refit_due(self) -> int | None:
-        """The refit point just reached, if any (each is taken once; the model records it)."""
-        done = int(self.index.model.info.get("refit_point", 0))
-        due = [p for p in self.refit_at if done < p <= self.index.size]
-        return due[-1] if due else None
+        return refit_point_due(self.index.model, self.index.size, self.refit_at)
 
     # -- reading -------------------------------------------------------------------------------
     def patient_of_record(self, record_key: str) -> str | None:
@@ -137,7 +165,10 @@ class LinkageState:
             self.index.add(record_key, self._unplaced.pop(record_key, NO_ENCODING), patient)
 
     def rebuild(self, entries: list[Change]) -> None:
-        """Loads the changelog's final entries (compacted: one per key, in log order) in bulk."""
+        """Loads changelog entries in bulk, in log order (the last entry of a key wins): the whole
+        compacted changelog on an empty state, or, after a checkpoint, the tail's entries of
+        records the checkpoint does not hold (changelog.catch_up applies the others in order).
+        Keep the state picklable (checkpoints): plain values and numpy arrays only."""
         records: dict[str, str] = {}
         encodings: dict[str, dict] = {}
         for change in entries:

@@ -152,14 +152,28 @@ def test_rotation_links_a_new_key_record_to_the_patient_made_under_the_old_key()
     assert event["patient_id"] == old["patient_id"] and event["link_rule"] == "exact-pseudonym"
 
 
-def test_the_model_is_refitted_by_em_once_at_each_refit_point():
-    state = LinkageState(refit_at=(12,))
+def stream_of_fourteen(state):
     names = ["Anna", "Paul", "Marc", "Jeanne", "Louis", "Chloé", "Hugo", "Léa", "Jules", "Emma", "Théo", "Inès"]
-    kinds = []
+    models = []
     for i, given in enumerate(names + ["Nora", "Sami"]):
         outcome = run(state, record(f"r{i}", ident(given, f"Nom{i % 5}", f"19{60 + i}-0{1 + i % 9}-1{i % 9}")), i)
-        kinds.append([c.kind for c in outcome.changes if c.kind == "model"])
-    assert kinds[0] == ["model"]                   # the starting model, logged with the first decision
-    assert kinds[12] == ["model"] and state.index.model.info["refit_point"] == 12  # fitted on 12 records
-    assert not any(kinds[1:12]) and not kinds[13]  # once only
+        models.append([c.value["parameters"] for c in outcome.changes if c.kind == "model"])
+    return models
+
+
+def test_the_model_is_refitted_by_em_once_at_each_refit_point():
+    state = LinkageState(refit_at=(12,), min_refit_matches=0)
+    models = stream_of_fourteen(state)
+    assert len(models[0]) == 1                           # the starting model, logged with the first decision
+    assert len(models[12]) == 1 and models[12][0]["records"] == 12 and models[12][0]["info"]["refit_point"] == 12
+    assert not any(models[1:12]) and not models[13]     # once only
     assert state.index.model.records == 12
+
+
+def test_a_refit_with_too_few_matches_to_learn_from_keeps_the_model():
+    state = LinkageState(refit_at=(12,))
+    before = state.index.model.to_dict()
+    models = stream_of_fourteen(state)
+    [kept] = models[12]
+    assert kept["m"] == before["m"] and kept["info"]["refit_point"] == 12 and "refit_declined_matches" in kept["info"]
+    assert not models[13]  # the point is taken all the same

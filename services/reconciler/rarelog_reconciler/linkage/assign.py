@@ -37,7 +37,7 @@ class AssignParams:
     consistent: float = 0.5   # the mean log-odds over the patient's records must reach this
     ambiguity: float = 4.0    # log2: a runner-up above `link` within this of the best → review
     twin_guard: bool = True   # same birth date, sexes recorded, given names apart → review
-    scale_prior: bool = False  # pair prior ∝ 1 / index size (see Model.prior_log2)
+    scale_prior: bool = False  # pair prior from the index's own share of matching pairs (Model.prior_log2)
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class PatientIndex:
         self.head = np.full(1024, -1, dtype=np.int32)
         self.next = np.full(1024, -1, dtype=np.int32)
         self._prepared: tuple[dict | None, tuple] = (None, ())
+        self.within_pairs = 0  # pairs of live records of one patient: the prior's evidence
 
     @property
     def size(self) -> int:
@@ -102,12 +103,14 @@ class PatientIndex:
             self.next = np.resize(self.next, grown)
         self.patient_of[row] = number
         self.rows_of.setdefault(number, []).append(row)
+        self.within_pairs += int(self.records_of[number])
         self.records_of[number] += 1
         self.next[row], self.head[number] = self.head[number], row
 
     def _unlink(self, number: int, row: int) -> None:
         self.rows_of[number].remove(row)
         self.records_of[number] -= 1
+        self.within_pairs -= int(self.records_of[number])
         self.head[number] = -1
         for other in self.rows_of[number]:  # rebuild the (short) chain
             self.next[other], self.head[number] = self.head[number], other
@@ -186,6 +189,12 @@ class PatientIndex:
         row = self.row_of.get(record_key)
         return None if row is None or self.patient_of[row] < 0 else self.patient_ids[self.patient_of[row]]
 
+    def prior_log2(self) -> float:
+        """A pair's prior log-odds in this index (Model.prior_log2)."""
+        if not self.assign.scale_prior:
+            return self.model.prior_log2()
+        return self.model.prior_log2(self.size, self.within_pairs)
+
     def nbytes(self) -> int:
         """Arrays only (filters, keys, row → patient); Python dicts of ids come on top."""
         return self.store.nbytes() + self.keys.nbytes() + 6 * self.store.size + 4 * len(self.patient_ids)
@@ -213,7 +222,7 @@ def _members(index: PatientIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
 def decide(index: PatientIndex, record: dict) -> Decision:
     """Link, review or new patient for one record's encodings (not yet in the index)."""
     _, _, keys = index.prepare(record)
-    rows = index.keys.lookup(keys, index.blocking.max_bucket)
+    rows = index.keys.lookup(keys, index.blocking.bucket_cap(index.size))
     rank = int(record.get("foetus_rank") or 0)
     rows = rows[(index.patient_of[rows] >= 0) & (index.rank[rows] == rank)]  # a foetus meets its rank only
     if not len(rows):
@@ -223,7 +232,7 @@ def decide(index: PatientIndex, record: dict) -> Decision:
     sims, swapped = similarities(index._scratch, np.zeros(1, dtype=np.int64), all_rows, model.swap_margin,
                                  other=index.store)  # one row against all: broadcast
     lev = levels(sims, model.thresholds)
-    score = model.bayes_factor(lev) + model.prior_log2(index.size if index.assign.scale_prior else None)
+    score = model.bayes_factor(lev) + index.prior_log2()
     best = np.maximum.reduceat(score, starts)
     mean = np.add.reduceat(score, starts) / np.diff(np.append(starts, len(score)))  # the patient as a whole
     order = np.lexsort((patients, -best))  # best first; ties to the oldest patient: deterministic
@@ -254,7 +263,7 @@ def refit(index: PatientIndex, blip: float = 0.0, random_pairs: int = 1_000_000,
     """A new model fitted by EM on the index itself (its candidate pairs and random pairs), to
     store in the changelog when the index has grown (the prior falls as it grows). `blip`: the
     encoder's flip probability, read from the records' encoding version."""
-    pairs = index.keys.pairs(index.blocking.max_bucket)
+    pairs = index.keys.pairs(index.blocking.bucket_cap(index.size))
     live = index.patient_of[:index.store.size] >= 0
     pairs = pairs[live[pairs[:, 0]] & live[pairs[:, 1]]]
     return fit(index.store, pairs, random_pairs=random_pairs, seed=seed, thresholds=dict(index.model.thresholds)

@@ -11,13 +11,15 @@ Every record gets a few dozen 64-bit keys; two records are candidates when they 
   0.7 meets with probability 1-(1-0.7⁶)²⁰ = 0.92, 0.8 with 0.998, 0.4 with 0.08;
 - the pseudonymizer's HMAC'd keys: phonetic codes with the birth year, the phonetic pair alone
   and with month and day, year-month with sex, the full birth date with sex.
-A key held by more than `max_bucket` earlier records is skipped: it names a frequent value and
-would cost more comparisons than it brings; the keys that carry a date component keep buckets
-small at 1.6 M records (measured in docs/linkage.md).
+A key held by more than `max_bucket` earlier records (or a share of a large index, see
+`bucket_cap`) is skipped: it names a frequent value and would cost more comparisons than it
+brings; the keys that carry a date component keep buckets small at 1.6 M records.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,13 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xC4CEB9FE1A85EC53)
     return h ^ (h >> np.uint64(33))
+
+
+@functools.lru_cache(maxsize=64)
+def _seeds(domain: bytes, parts: int) -> np.ndarray:
+    """One seed per slice (cached: one record's keys would otherwise cost 40 BLAKE2b calls)."""
+    return np.array([int.from_bytes(hashlib.blake2b(domain + b"|" + str(p).encode(), digest_size=8).digest(),
+                                    "little") for p in range(parts)], dtype=np.uint64)
 
 
 def hash_rows(rows: np.ndarray, domain: bytes, present: np.ndarray | None = None,
@@ -51,8 +60,7 @@ def hash_rows(rows: np.ndarray, domain: bytes, present: np.ndarray | None = None
     if pad:
         data = np.concatenate([data, np.zeros((n, parts, pad), dtype=np.uint8)], axis=2)
     words = np.ascontiguousarray(data).view("<u8")  # n × parts × words
-    seeds = np.array([int.from_bytes(hashlib.blake2b(domain + b"|" + str(p).encode(), digest_size=8).digest(),
-                                     "little") for p in range(parts)], dtype=np.uint64)
+    seeds = _seeds(domain, parts)
     golden = np.uint64(0x9E3779B97F4A7C15)
     out = np.broadcast_to(seeds, (n, parts)).copy()
     for j in range(words.shape[2]):
@@ -73,7 +81,16 @@ class BlockingParams:
     swap_key: bool = True
     pseudonymizer_keys: bool = True
     max_bucket: int = 50
+    # ...or more in a large index: a bucket grows with the index, so "frequent" is a share of
+    # it. At 2 M records one birth date (sex unknown) holds ~60: with a fixed 50 that key, often
+    # the only one a typo'd duplicate shares, was skipped (70 % of the missed links measured by
+    # bench.linkage_scale). Below 1 M records the cap stays max_bucket.
+    bucket_share: float = 1 / 20_000
     seed: int = 20240611  # MinHash permutations: public, fixed so that keys survive a restart
+
+    def bucket_cap(self, records: int) -> int:
+        """The largest bucket still looked up in an index of `records` records."""
+        return max(self.max_bucket, math.ceil(records * self.bucket_share))
 
     @classmethod
     def for_encoding(cls, blip: float, **changes) -> "BlockingParams":
@@ -183,13 +200,26 @@ class KeyMaker:
 class KeyIndex:
     """A multimap key → record rows, for millions of records: recent additions in a dict, older
     ones in a few sorted numpy runs (keys uint64, rows int32) merged like a binary counter, so
-    an addition is amortised O(log n) and a look-up is one binary search per run."""
+    an addition is amortised O(log n). A look-up does not binary-search a run (with ~100 M keys
+    that is ~27 cache misses per key): keys are uniform hashes, so a directory of each run by
+    the keys' top bits (~8-16 entries a slot, made at the run's first look-up) leads to a short
+    window that one vectorised compare reads; only keys in a slot holding a large bucket (about
+    a third: frequent places and dates) are binary-searched."""
+
+    WINDOW = 64  # entries compared per key; a longer slot (a large bucket) is binary-searched
 
     def __init__(self, flush_at: int = 100_000):
         self.flush_at = flush_at
         self.recent: dict[int, list[int]] = {}
         self.recent_entries = 0
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._dirs: dict[int, tuple[np.uint64, np.ndarray]] = {}  # id(run keys) → (shift, offsets)
+
+    def __getstate__(self) -> dict:  # the directories are keyed by id(): not valid in another process
+        return {**self.__dict__, "_dirs": {}}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update({**state, "_dirs": {}})
 
     def add(self, keys: np.ndarray, row: int) -> None:
         for key in keys[keys != 0].tolist():
@@ -219,30 +249,61 @@ class KeyIndex:
         self.runs.append((keys[order], rows[order]))
         while len(self.runs) >= 2 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
             self.runs.append(_merge(self.runs.pop(-2), self.runs.pop()))
+        live = {id(k) for k, _ in self.runs}
+        self._dirs = {i: d for i, d in self._dirs.items() if i in live}
+
+    def _directory(self, run_keys: np.ndarray) -> tuple[np.uint64, np.ndarray]:
+        """(shift, offsets): the entries whose keys' top bits are s are offsets[s]:offsets[s + 1]."""
+        found = self._dirs.get(id(run_keys))
+        if found is None:
+            bits = max(1, (len(run_keys) // 16).bit_length())
+            shift = np.uint64(64 - bits)
+            bounds = np.arange(1 << bits, dtype=np.uint64) << shift
+            offsets = np.append(np.searchsorted(run_keys, bounds), len(run_keys))
+            found = self._dirs[id(run_keys)] = (shift, offsets.astype(np.uint32 if len(run_keys) < 2 ** 32
+                                                                      else np.int64))
+        return found
+
+    def _span(self, run_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first, count) of each key's entries in a run, as two searchsorted calls would give."""
+        shift, offsets = self._directory(run_keys)
+        slot = (keys >> shift).astype(np.intp)
+        lo, hi = offsets[slot].astype(np.int64), offsets[slot + 1].astype(np.int64)
+        at = lo[:, None] + np.arange(self.WINDOW)
+        same = (run_keys[np.minimum(at, len(run_keys) - 1)] == keys[:, None]) & (at < hi[:, None])
+        first, count = lo + same.argmax(axis=1), same.sum(axis=1)
+        long = np.flatnonzero(hi - lo > self.WINDOW)  # a slot holding a large bucket: search
+        if len(long):
+            a, b = np.searchsorted(run_keys, keys[long], "left"), np.searchsorted(run_keys, keys[long], "right")
+            first[long], count[long] = a, b - a
+        return first, count
 
     def lookup(self, keys: np.ndarray, max_bucket: int) -> np.ndarray:
         """Rows sharing at least one key, skipping keys held by more than max_bucket rows."""
         keys = keys[keys != 0]
         if not len(keys):
             return np.zeros(0, dtype=np.int32)
-        counts = np.zeros(len(keys), dtype=np.int64)
-        spans = []
-        for run_keys, _ in self.runs:
-            lo, hi = np.searchsorted(run_keys, keys, "left"), np.searchsorted(run_keys, keys, "right")
-            spans.append((lo, hi))
-            counts += hi - lo
         recent = [self.recent.get(k, ()) for k in keys.tolist()]
-        counts += np.fromiter((len(r) for r in recent), dtype=np.int64, count=len(keys))
+        counts = np.fromiter((len(r) for r in recent), dtype=np.int64, count=len(keys))
+        spans = [self._span(run_keys, keys) for run_keys, _ in self.runs]
+        for _, count in spans:
+            counts += count
         keep = counts <= max_bucket
         found = [np.fromiter((r for rows, ok in zip(recent, keep) if ok for r in rows), dtype=np.int32)]
-        for (lo, hi), (_, run_rows) in zip(spans, self.runs):
-            lo, hi = lo[keep], hi[keep]
-            lengths = hi - lo
+        for (lo, lengths), (_, run_rows) in zip(spans, self.runs):
+            lo, lengths = lo[keep], lengths[keep]
             total = int(lengths.sum())
             if total:
                 offsets = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
                 found.append(run_rows[offsets])
         return np.unique(np.concatenate(found))
+
+    def bucket_sizes(self, keys: np.ndarray) -> np.ndarray:
+        """Rows holding each key."""
+        counts = np.array([len(self.recent.get(k, ())) for k in keys.tolist()], dtype=np.int64)
+        for run_keys, _ in self.runs:
+            counts += np.searchsorted(run_keys, keys, "right") - np.searchsorted(run_keys, keys, "left")
+        return counts
 
     def pairs(self, max_bucket: int) -> np.ndarray:
         """Every candidate pair of the indexed rows (to refit the model on the index itself)."""
@@ -256,7 +317,8 @@ class KeyIndex:
 
     def nbytes(self) -> int:
         # runs exactly; the dict at about 100 bytes per entry (Python objects)
-        return sum(k.nbytes + r.nbytes for k, r in self.runs) + 100 * self.recent_entries
+        return (sum(k.nbytes + r.nbytes for k, r in self.runs) + sum(d.nbytes for _, d in self._dirs.values())
+                + 100 * self.recent_entries)
 
 
 def _merge(older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -135,13 +135,26 @@ class Model:
             table = self.__dict__["_table"] = self.weight_table()
         return table[np.arange(len(COMPARED)), np.asarray(lev, dtype=np.int64)].sum(axis=1)
 
-    def prior_log2(self, index_records: int | None = None) -> float:
+    def prior_log2(self, index_records: int | None = None, within_pairs: int | None = None) -> float:
         """log2 prior odds that a pair matches. Fitted on N records the share is λ; against an
-        index of n records a pair's prior is about λ·N/n (each record has the same expected number
-        of earlier matches, spread over more records)."""
+        index of n records a pair's prior is about λ·N/n if each record has the same expected
+        number of earlier matches, spread over more records.
+        With `within_pairs` (W: pairs of records of one patient in the index) the expected
+        matches per record are read from the index instead of assumed constant: a new record
+        meets on average 2W/n records of its patient, a pair's prior is 2W/n² = W / C(n, 2),
+        pooled with λ weighted by the C(N, 2) pairs it was fitted on (a Beta prior: at n ≈ N
+        mostly λ, then the index's own share). When W grows as n it falls as 1/n, like λ·N/n;
+        it differs where the registry's duplicate rate does, e.g. when a model fitted on a
+        sample (fewer matches per record than the whole index) meets the whole index: there
+        λ·N/n was ~4 bits too low at 2 M records and turned ~5 % of duplicates into new patients."""
         prior = self.prior
         if index_records and self.records:
-            prior = min(0.5, prior * self.records / max(index_records, 1))
+            if within_pairs is None:
+                prior = prior * self.records / max(index_records, 1)
+            else:
+                fitted, pairs = self.records * (self.records - 1) / 2, index_records * (index_records - 1) / 2
+                prior = (prior * fitted + within_pairs) / (fitted + pairs)
+            prior = min(0.5, prior)
         return float(np.log2(prior / (1 - prior)))
 
     def to_dict(self) -> dict:
