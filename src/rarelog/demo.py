@@ -11,6 +11,7 @@ from rarelog.cohort.generator import CohortSpec, write
 from rarelog.pipeline import StageProgress, wait_until_caught_up
 from rarelog.submit import print_summary, submit_files
 from rarelog.views import print_headline
+from rarelog_registry_store.reference_store import load_centre_directory
 
 
 def _show(stages: list[StageProgress]) -> None:
@@ -33,6 +34,8 @@ def run_demo(patients: int, centres: int, seed: int) -> int:
     print("3/3 waiting until every service has caught up")
     wait_until_caught_up(env["KAFKA_BOOTSTRAP_SERVERS"], env["DATABASE_URL"], timeout_s=900, on_progress=_show)
     sys.stderr.write("\n")
+    # The generator wrote the centre directory beside the cohort; the views name centres and regions from it.
+    load_centre_directory(env["DATABASE_URL"], out.parent / f"{out.name}.centres.csv")
     print(f"\n{summary.accepted:,} submissions went through the four services in {time.monotonic() - started:.1f} s "
           "(refused ones: 'rarelog rejects').\n")
     print_headline(env["DATABASE_URL"], "registry", "analytics", 10)

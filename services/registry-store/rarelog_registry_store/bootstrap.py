@@ -8,12 +8,15 @@ from rarelog_kit.topics import PATIENT_EVENTS
 
 from .entrypoint import SERVICE, Quarantine, WarehouseSink
 from .migrations import migrate
+from .reference_store import load_centre_directory
 from .settings import RegistryStoreSettings
 
 
 def build(settings: RegistryStoreSettings, health: Health, metrics: Metrics) -> PostgresSinkLoop:
     migrate(settings.database_url, settings.warehouse_schema, settings.analytics_schema)
     schema = settings.warehouse_schema
+    if settings.centre_directory_file is not None:
+        load_centre_directory(settings.database_url, settings.centre_directory_file, schema)
     sink = WarehouseSink(catalog_for(settings), schema, Quarantine(schema))
     return PostgresSinkLoop(settings, SERVICE, [settings.topic(PATIENT_EVENTS)], sink, settings.database_url,
                             schema, health, metrics)

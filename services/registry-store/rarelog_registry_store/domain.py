@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from . import clinical_rows
+from .clinical_rows import date_parts as _date_parts
+
 RECORD_EVENTS = ("RecordLinked", "RecordWithdrawn")
 LINKAGE_EVENTS = ("PossibleMatch", "PossibleMatchResolved", "PatientsMerged", "PatientSplit")
 RECORD_COLUMNS = ("record_key", "patient_id", "centre_id", "record_version", "received_at", "link_rule",
-                  "birth_year_month", "sex", "deceased", "death_year", "death_month", "death_day",
+                  "birth_year_month", "sex", "is_foetus", "birth_area", "residence_departement", "deceased", "death_year", "death_month", "death_day",
                   "death_due_to_rare_disease", "withdrawn", "withdrawal_reason", "last_event_id")
 DIAGNOSIS_COLUMNS = ("record_key", "ordinal", "orphacode", "icd10", "status",
                      "diagnosis_year", "diagnosis_month", "diagnosis_day")
@@ -29,6 +32,7 @@ VERDICT_STATUS = {"ACCEPT": "accepted", "REJECT": "rejected"}
 class RowChanges:
     records: dict[str, tuple] = field(default_factory=dict)        # record_key -> record row
     diagnoses: dict[str, list[tuple]] = field(default_factory=dict)  # record_key -> its diagnosis rows
+    clinical: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)  # record_key -> table -> rows
     patients: set[str] = field(default_factory=set)                # patients whose derived row is rewritten
 
 
@@ -73,12 +77,6 @@ class RecordsMoved:
 Step = RowChanges | MatchRaised | MatchResolved | RecordsMoved
 
 
-def _date_parts(value: dict | None) -> tuple:
-    if value is None:
-        return (None, None, None)
-    return (value["year"], value.get("month"), value.get("day"))
-
-
 def _instant(value: datetime | int) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromtimestamp(value / 1000, timezone.utc)
 
@@ -119,19 +117,23 @@ def changes_for(events: list[tuple[str, dict]]) -> RowChanges:
             vital = e["vital_status"] or {}
             changes.records[key] = (
                 key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
-                e["link_rule"], e["birth_year_month"], e["sex"], bool(vital.get("deceased")),
+                e["link_rule"], e["birth_year_month"], e["sex"], bool(e.get("is_foetus")), e.get("birth_area"),
+                e.get("residence_departement"), bool(vital.get("deceased")),
                 *_date_parts(vital.get("death_date")), vital.get("death_due_to_rare_disease"),
                 False, None, e["event_id"])
             changes.diagnoses[key] = [
                 (key, i, d["orphacode"], d["icd10"], d["status"], *_date_parts(d["diagnosis_date"]))
                 for i, d in enumerate(e["diagnoses"])]
+            changes.clinical[key] = clinical_rows.rows(e)
         elif name == "RecordWithdrawn":
             # A withdrawn record keeps its row (marked) so counts can be explained; its clinical
             # content goes.
             changes.records[key] = (
                 key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
-                None, None, "UNKNOWN", False, None, None, None, None, True, e["reason"], e["event_id"])
+                None, None, "UNKNOWN", False, None, None, False, None, None, None, None, True, e["reason"],
+                e["event_id"])
             changes.diagnoses[key] = []
+            changes.clinical[key] = {}
     return changes
 
 

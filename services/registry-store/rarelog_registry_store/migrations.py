@@ -7,6 +7,8 @@ import psycopg
 
 from rarelog_kit.sink_loop import OFFSETS_DDL
 
+from . import reference_store
+
 
 def migration_files() -> list[tuple[str, str]]:
     folder = resources.files(__package__) / "sql"
@@ -29,4 +31,5 @@ def migrate(database_url: str, registry: str = "registry", analytics: str = "ana
             conn.execute(sql.format(registry=registry, analytics=analytics))
             conn.execute(f"INSERT INTO {registry}.schema_migration (name) VALUES (%s)", (name,))
             applied.append(name)
+        reference_store.refresh(conn, registry)  # shipped files may change without a migration
     return applied

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic import Field
 
 from rarelog_kit.settings import ServiceSettings
@@ -10,3 +12,6 @@ class RegistryStoreSettings(ServiceSettings):
     analytics_schema: str = Field("analytics", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
                                   description="Schema holding the analysts' views.")
     batch_size: int = Field(2000, ge=1, le=100_000, description="Events per database transaction.")
+    centre_directory_file: Path | None = Field(
+        None, description="Centre directory CSV (centre_id, name, finess, departement) upserted at start; "
+                          "RARELOG_CENTRE_DIRECTORY_FILE.")

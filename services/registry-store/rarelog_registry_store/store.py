@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import psycopg
 
-from . import linkage_store
+from . import clinical_store, linkage_store
 from .domain import DIAGNOSIS_COLUMNS, RECORD_COLUMNS, RowChanges, Step
+
+_EVENT = RECORD_COLUMNS.index("last_event_id")
 
 
 def write(conn: psycopg.Connection, schema: str, steps: list[Step]) -> None:
@@ -36,7 +38,7 @@ def write_records(cur: psycopg.Cursor, schema: str, changes: RowChanges) -> set[
         list(changes.records.values()))
     # Replace the diagnoses of the records whose upsert won (an older version loses).
     cur.execute(f"SELECT record_key FROM {schema}.record WHERE record_key = ANY(%s) AND last_event_id = ANY(%s)",
-                (keys, [row[-1] for row in changes.records.values()]))
+                (keys, [row[_EVENT] for row in changes.records.values()]))
     applied = [r[0] for r in cur.fetchall()]
     cur.execute(f"DELETE FROM {schema}.diagnosis WHERE record_key = ANY(%s)", (applied,))
     rows = [row for key in applied for row in changes.diagnoses.get(key, [])]
@@ -44,6 +46,7 @@ def write_records(cur: psycopg.Cursor, schema: str, changes: RowChanges) -> set[
         with cur.copy(f"COPY {schema}.diagnosis ({', '.join(DIAGNOSIS_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+    clinical_store.replace(cur, schema, applied, changes.clinical)
     return patients
 
 

@@ -3,9 +3,11 @@ tests marked integration, a warehouse of their own (fresh schemas, migrated) in 
 PostgreSQL: DATABASE_URL when set, the embedded stack otherwise (started idempotently)."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from rarelog_kit.messages import Inbound
 from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.topics import PATIENT_EVENTS
+from rarelog_registry_store.clinical_rows import TABLES as CLINICAL_TABLES
 from rarelog_registry_store.entrypoint import Quarantine, WarehouseSink
 from rarelog_registry_store.migrations import migrate
 
@@ -73,6 +76,17 @@ def events() -> type[Events]:
     return Events
 
 
+@pytest.fixture(scope="session")
+def cohort_events():
+    """cohort_events.py, a plain module beside the tests (importlib mode puts no test folder on
+    the path): RecordLinked events from the synthetic generator and independent expectations."""
+    spec = importlib.util.spec_from_file_location("registry_store_cohort_events",
+                                                  Path(__file__).with_name("cohort_events.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class Warehouse:
     """A warehouse of its own, written through the sink as the service writes it: Avro bytes in,
     one transaction per batch."""
@@ -99,8 +113,9 @@ class Warehouse:
     def snapshot(self) -> dict[str, list[str]]:
         """Every row of the warehouse's tables and views, sorted, as text."""
         rels = [(self.registry, t) for t in ("record", "diagnosis", "patient", "possible_match",
-                                              "patient_link_event", "quarantined_event")]
-        rels += [(self.analytics, v) for v in ("patients_by_orphacode", "linkage_review_queue", "patient_count")]
+                                              "patient_link_event", "quarantined_event", *CLINICAL_TABLES)]
+        rels += [(self.analytics, v) for v in ("patients_by_orphacode", "linkage_review_queue", "patient_count",
+                                               "patients_by_region", "completeness_by_item", "age_at_onset")]
         with psycopg.connect(self.database_url) as conn:
             return {f"{s}.{r}": sorted(row[0] for row in conn.execute(f"SELECT t::text FROM {s}.{r} t"))
                     for s, r in rels}

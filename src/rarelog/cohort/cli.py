@@ -21,6 +21,8 @@ Write a deterministic synthetic national cohort (same seed, same bytes):
                  accepts (partial dates as YYYY, YYYY-MM or YYYY-MM-DD)
   OUT.truth.csv  centre_id, local_record_id, true_patient, traits (person or foetus), copy (0 for
                  the patient's first record), errors (';'-separated identity errors, invalid:<code>)
+  OUT.centres.csv  the centre directory: centre_id, name, finess (FINESS-like), departement
+                 (drawn from the seed, mostly university-hospital cities)
 
 Duplicates: {P.MULTI_CENTRE_SHARE:.0%} of patients are followed in 2 to 4 centres ({counts}),
   {P.mean_records_per_patient():.3f} records per patient on average. A patient's first record carries the true
@@ -50,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--invalid-share", type=float, default=0.0,
                         help="share of submissions spoiled with a fault ingest refuses (default 0)")
-    parser.add_argument("--out", required=True, help="output file (JSON Lines); the truth goes to OUT.truth.csv")
+    parser.add_argument("--out", required=True, help="output file (JSON Lines); the truth goes to OUT.truth.csv, the centres to OUT.centres.csv")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from . import clinical, identities
+from .centres import write_directory
 from .care import rpps, stays
 from .clinical import Course
 from .codes import Disorder
@@ -243,9 +244,11 @@ TRUTH_HEADER = "centre_id,local_record_id,true_patient,traits,copy,errors\n"
 
 
 def write(spec: CohortSpec, out: Path, progress: TextIO | None = None) -> dict[str, int]:
-    """Writes OUT (JSON Lines) and OUT.truth.csv (centre, local record id, true patient, key
-    traits, copy number, identity errors and invalid:<code>, ';'-separated)."""
+    """Writes OUT (JSON Lines), OUT.truth.csv (centre, local record id, true patient, key
+    traits, copy number, identity errors and invalid:<code>, ';'-separated) and OUT.centres.csv
+    (the centre directory: centre_id, name, finess, departement)."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    write_directory(spec.seed, spec.centres, Path(f"{out}.centres.csv"))
     summary = {"submissions": 0, "patients": spec.patients, "multi_centre_patients": 0, "foetus_records": 0,
                "records_with_identity_errors": 0, "invalid_submissions": 0}
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
