@@ -114,6 +114,29 @@ def cmd_linkage_eval(args: argparse.Namespace) -> int:
     return linkage_eval.main(args.rest)
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from rarelog import replay
+    from rarelog import settings as cli_settings
+
+    s = cli_settings.load()
+    target = replay.Target(cli_settings.require(s.database_url, "DATABASE_URL"),
+                           {"bootstrap.servers": cli_settings.require(s.kafka_bootstrap_servers,
+                                                                      "KAFKA_BOOTSTRAP_SERVERS"),
+                            **s.kafka_client_config}, s.topic_prefix, s.warehouse_schema, s.analytics_schema)
+    if (args.as_of is None) != (args.into is None) or (args.verify and args.as_of is not None):
+        print("rarelog replay: --as-of and --into go together, without --verify", file=sys.stderr)
+        return 2
+    try:
+        if args.verify:
+            return replay.run_verify(target, args.keep)
+        if args.as_of is not None:
+            return replay.run_as_of(target, args.as_of, args.into, args.analytics_into)
+        return replay.run_switch(target, args.drop_old)
+    except ValueError as exc:
+        print(f"rarelog replay: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rarelog.demo import run_demo
 
@@ -186,6 +209,21 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--limit", type=int, default=50, help="how many possible matches to list (50)")
     r.add_argument("--timeout", type=float, default=60, help="seconds to wait for the reconciler (60)")
     r.set_defaults(func=cmd_linkage_review)
+
+    s = sub.add_parser("replay", help="rebuild the warehouse from the patient events into fresh schemas and "
+                                      "switch to it; --verify: compare two replays; --as-of: a past state")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--verify", action="store_true",
+                      help="replay twice (and compare with the live warehouse when it has not moved): "
+                           "print per-table checksums, exit 1 on any difference")
+    mode.add_argument("--drop-old", action="store_true", help="drop the previous warehouse after the switch")
+    s.add_argument("--keep", action="store_true", help="with --verify: keep the replayed schemas")
+    s.add_argument("--as-of", type=_timestamp, help="only the events appended to the log by then (ISO 8601; "
+                                                    "UTC unless a zone is given); needs --into, never switches")
+    s.add_argument("--into", metavar="SCHEMA", help="with --as-of: the row-level schema to create")
+    s.add_argument("--analytics-into", metavar="SCHEMA", help="with --as-of: the views' schema "
+                                                              "(default SCHEMA_analytics)")
+    s.set_defaults(func=cmd_replay)
 
     s = sub.add_parser("demo", help="generate, submit and materialise a synthetic cohort (used by 'make demo')")
     s.add_argument("--patients", type=int, default=2500)

@@ -113,28 +113,29 @@ def changes_for(events: list[tuple[str, dict]]) -> RowChanges:
         if current is not None and current[3] > e["record_version"]:
             continue
         changes.patients.add(e["patient_id"])
-        if name == "RecordLinked":
-            vital = e["vital_status"] or {}
-            changes.records[key] = (
-                key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
-                e["link_rule"], e["birth_year_month"], e["sex"], bool(e.get("is_foetus")), e.get("birth_area"),
-                e.get("residence_departement"), bool(vital.get("deceased")),
-                *_date_parts(vital.get("death_date")), vital.get("death_due_to_rare_disease"),
-                False, None, e["event_id"])
-            changes.diagnoses[key] = [
-                (key, i, d["orphacode"], d["icd10"], d["status"], *_date_parts(d["diagnosis_date"]))
-                for i, d in enumerate(e["diagnoses"])]
-            changes.clinical[key] = clinical_rows.rows(e)
-        elif name == "RecordWithdrawn":
-            # A withdrawn record keeps its row (marked) so counts can be explained; its clinical
-            # content goes.
-            changes.records[key] = (
-                key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
-                None, None, "UNKNOWN", False, None, None, False, None, None, None, None, True, e["reason"],
-                e["event_id"])
-            changes.diagnoses[key] = []
-            changes.clinical[key] = {}
+        changes.records[key], changes.diagnoses[key], changes.clinical[key] = record_rows(name, e)
     return changes
+
+
+def record_rows(name: str, e: dict) -> tuple[tuple, list[tuple], dict[str, list[tuple]]]:
+    """The record row, diagnosis rows and clinical rows of one record event (the sink and the
+    bulk replay both use it, so they write the same values)."""
+    key = e["record_key"]
+    if name == "RecordWithdrawn":
+        # A withdrawn record keeps its row (marked) so counts can be explained; its clinical
+        # content goes.
+        return ((key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
+                 None, None, "UNKNOWN", False, None, None, False, None, None, None, None, True, e["reason"],
+                 e["event_id"]), [], {})
+    vital = e["vital_status"] or {}
+    row = (key, e["patient_id"], e["centre_id"], e["record_version"], _instant(e["received_at"]),
+           e["link_rule"], e["birth_year_month"], e["sex"], bool(e.get("is_foetus")), e.get("birth_area"),
+           e.get("residence_departement"), bool(vital.get("deceased")),
+           *_date_parts(vital.get("death_date")), vital.get("death_due_to_rare_disease"),
+           False, None, e["event_id"])
+    diagnoses = [(key, i, d["orphacode"], d["icd10"], d["status"], *_date_parts(d["diagnosis_date"]))
+                 for i, d in enumerate(e["diagnoses"])]
+    return row, diagnoses, clinical_rows.rows(e)
 
 
 def _raised(e: dict) -> MatchRaised:

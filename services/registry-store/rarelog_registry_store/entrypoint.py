@@ -21,6 +21,9 @@ class WarehouseSink:
         self.catalog, self.schema, self.quarantine = catalog, schema, quarantine
 
     def apply(self, conn: psycopg.Connection, batch: list[Inbound]) -> None:
+        # First statement of the transaction: the tables below are resolved by name only after
+        # a replay's switch (which holds this lock) has committed.
+        store.lock_warehouse(conn, self.schema)
         events = []
         for message in batch:
             try:

@@ -54,11 +54,20 @@ def refresh_patients(cur: psycopg.Cursor, schema: str, patients: list[str]) -> N
     """A patient without active records has no row (a merged-away patient disappears); one that is
     the provisional side of a pending possible match is flagged provisional."""
     cur.execute(f"DELETE FROM {schema}.patient WHERE patient_id = ANY(%s)", (patients,))
-    cur.execute(
-        f"INSERT INTO {schema}.patient (patient_id, sex, birth_year_month, deceased, record_count, centre_count, "
-        "first_received_at, provisional) "
-        "SELECT r.patient_id, mode() WITHIN GROUP (ORDER BY r.sex), min(r.birth_year_month), bool_or(r.deceased), "
-        "count(*), count(DISTINCT r.centre_id), min(r.received_at), "
-        f"EXISTS (SELECT 1 FROM {schema}.possible_match m WHERE m.patient_id = r.patient_id AND m.status = 'pending') "
-        f"FROM {schema}.record r WHERE r.patient_id = ANY(%s) AND NOT r.withdrawn GROUP BY r.patient_id",
-        (patients,))
+    cur.execute(patients_sql(schema, "r.patient_id = ANY(%s) AND "), (patients,))
+
+
+def patients_sql(schema: str, where: str = "") -> str:
+    """INSERT…SELECT of patient rows; `where` narrows the records (the bulk replay builds all)."""
+    return (f"INSERT INTO {schema}.patient (patient_id, sex, birth_year_month, deceased, record_count, centre_count, "
+            "first_received_at, provisional) "
+            "SELECT r.patient_id, mode() WITHIN GROUP (ORDER BY r.sex), min(r.birth_year_month), bool_or(r.deceased), "
+            "count(*), count(DISTINCT r.centre_id), min(r.received_at), "
+            f"EXISTS (SELECT 1 FROM {schema}.possible_match m WHERE m.patient_id = r.patient_id AND m.status = 'pending') "
+            f"FROM {schema}.record r WHERE {where}NOT r.withdrawn GROUP BY r.patient_id")
+
+
+def lock_warehouse(conn: psycopg.Connection, schema: str) -> None:
+    """Held by every sink transaction until it commits, and by the replay's switch: a batch
+    waits while the schemas are renamed, then writes into the schema now bearing the name."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rarelog-warehouse {schema}",))

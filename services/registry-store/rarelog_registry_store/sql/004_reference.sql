@@ -44,8 +44,11 @@ INSERT INTO {registry}.band (kind, band, ordinal, low_years, high_years) VALUES
 ON CONFLICT (kind, band) DO NOTHING;
 
 -- The band of an age (kind 'age', with its AgePeriod) or of a delay (kind 'delay', in years).
+-- An SQL-standard body (BEGIN ATOMIC) is bound to the band table, not to its schema's name, like
+-- the views: a replay builds a warehouse under other names and renames it into place.
 CREATE OR REPLACE FUNCTION {registry}.band_of(kind text, period text, years double precision) RETURNS text
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+BEGIN ATOMIC
     SELECT CASE
         WHEN kind = 'age' AND period = 'ANTENATAL' THEN 'antenatal'
         WHEN kind = 'age' AND period = 'NEONATAL' THEN 'at birth'
@@ -55,5 +58,5 @@ LANGUAGE sql STABLE AS $$
         ELSE (SELECT b.band FROM {registry}.band b
               WHERE b.kind = band_of.kind AND (b.low_years IS NOT NULL OR b.high_years IS NOT NULL)
                 AND years >= coalesce(b.low_years, '-infinity') AND years < coalesce(b.high_years, 'infinity'))
-    END
-$$;
+    END;
+END;

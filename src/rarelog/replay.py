@@ -1,0 +1,118 @@
+"""`rarelog replay`: rebuild the warehouse from the patient events (docs/warehouse.md, Replay).
+
+- default: replay into fresh schemas, catch up, switch them in (the old pair is kept, or dropped);
+- --verify: replay twice and compare table checksums, with the live warehouse too when it has
+  not moved since the replays started;
+- --as-of T --into SCHEMA: the registry as the log stood at T, in schemas of its own.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from datetime import datetime, timezone
+
+import psycopg
+
+from rarelog_kit.topics import PATIENT_EVENTS
+from rarelog_registry_store import checksum, switch
+from rarelog_registry_store.replay import Result, replay, sink_group
+
+NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class Target:
+    """Where the live warehouse is and where its events come from."""
+
+    def __init__(self, database_url: str, client_config: dict, topic_prefix: str, registry: str,
+                 analytics: str) -> None:
+        self.database_url, self.client_config = database_url, client_config
+        self.topic, self.group = topic_prefix + PATIENT_EVENTS, sink_group(topic_prefix)
+        self.registry, self.analytics = registry, analytics
+
+    def live_position(self) -> int | None:
+        """Where the live sink has got; None when there is no live warehouse (then: to the end)."""
+        with psycopg.connect(self.database_url) as conn:
+            if conn.execute("SELECT to_regnamespace(%s)", (self.registry,)).fetchone()[0] is None:
+                return None
+            return switch.position(conn, self.registry, self.group, self.topic) or 0
+
+    def build(self, registry: str, analytics: str, stop: int | None = None, as_of_ms: int | None = None) -> Result:
+        for name in (registry, analytics):
+            if not NAME.match(name):
+                raise ValueError(f"not a schema name: {name!r}")
+        try:
+            result = replay(self.database_url, self.client_config, self.topic, registry, analytics,
+                            group=self.group, stop=stop, as_of_ms=as_of_ms, centres_from=self.registry)
+        except BaseException:
+            self.drop(registry, analytics)
+            raise
+        print(f"replay: {result.events:,} events → {result.rows:,} rows in {registry} / {analytics}; "
+              f"read+fold {result.read_seconds:.1f} s, write {result.write_seconds:.1f} s "
+              f"({result.events / max(result.read_seconds + result.write_seconds, 1e-9):,.0f} events/s)",
+              file=sys.stderr)
+        return result
+
+    def drop(self, *schemas: str) -> None:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            for name in schemas:
+                conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+    def fresh_names(self, tag: str) -> tuple[str, str]:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        return f"{self.registry}_{tag}{stamp}"[:63], f"{self.analytics}_{tag}{stamp}"[:63]
+
+
+def run_switch(t: Target, drop_old: bool) -> int:
+    fresh = t.fresh_names("r")
+    t.build(*fresh, stop=t.live_position())
+    suffix = fresh[0].rsplit("_r", 1)[1]
+    old = switch.switch(t.database_url, t.client_config, t.topic, t.group, (t.registry, t.analytics), fresh, suffix)
+    print(f"switched: {t.registry} / {t.analytics} now hold the replay")
+    if old and drop_old:
+        t.drop(*reversed(old))
+        print(f"dropped the previous warehouse ({old[0]}, {old[1]})")
+    elif old:
+        print(f"previous warehouse kept as {old[0]} / {old[1]}; drop it with: "
+              f"DROP SCHEMA {old[1]} CASCADE; DROP SCHEMA {old[0]} CASCADE;")
+    return 0
+
+
+def run_as_of(t: Target, as_of: datetime, into: str, analytics_into: str | None) -> int:
+    analytics = analytics_into or f"{into}_analytics"
+    result = t.build(into, analytics, as_of_ms=int(as_of.timestamp() * 1000))
+    print(f"{into} / {analytics}: the registry as of {as_of.isoformat()} "
+          f"({result.events:,} events, up to offset {result.next_offset})")
+    return 0
+
+
+def verify(t: Target, keep: bool = False) -> tuple[list, bool, bool]:
+    """Two replays to the same position, compared with each other and, when the live warehouse
+    still stands at that position after both, with it. (lines, all equal, live compared)."""
+    stop = t.live_position()
+    first, second = t.fresh_names("va"), t.fresh_names("vb")
+    try:
+        t.build(*first, stop=stop)
+        t.build(*second, stop=stop)
+        with_live = stop is not None and t.live_position() == stop
+        schemas = [first[0], second[0]] + ([t.registry] if with_live else [])
+        lines, same = checksum.compare(t.database_url, *schemas)
+        if with_live and t.live_position() != stop:  # moved while summing: only the replays count
+            with_live, lines = False, [(table, sums[:2]) for table, sums in lines]
+            same = all(len(set(sums)) == 1 for _, sums in lines)
+        return lines, same, with_live
+    finally:
+        if not keep:
+            t.drop(first[1], first[0], second[1], second[0])
+
+
+def run_verify(t: Target, keep: bool) -> int:
+    lines, same, with_live = verify(t, keep)
+    heads = ["replay 1", "replay 2"] + (["live"] if with_live else [])
+    print(f"{'table':22} " + " ".join(f"{h:>42}" for h in heads))
+    for table, sums in lines:
+        cells = [f"{s[0]:>9,} {s[1]}" if s else f"{'(absent)':>42}" for s in sums]
+        flag = "" if len(set(sums)) == 1 else "  DIFFERS"
+        print(f"{table:22} " + " ".join(f"{c:>42}" for c in cells) + flag)
+    print("identical" if same else "DIFFERENT", "(" + ("two replays and the live warehouse" if with_live else
+                                                     "two replays; the live warehouse moved or is absent") + ")")
+    return 0 if same else 1
