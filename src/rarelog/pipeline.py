@@ -61,7 +61,8 @@ def progress(bootstrap: str, database_url: str, prefix: str = "", schema: str = 
             caught_up = not behind or not _has_message(consumer, topic, positions, ends, behind)
         finally:
             consumer.close()
-        result.append(StageProgress(stage, topic, sum(positions.values()), sum(ends.values()), caught_up))
+        label = f"{stage} (reviews)" if topic.endswith(LINKAGE_REVIEWS) else stage
+        result.append(StageProgress(label, topic, sum(positions.values()), sum(ends.values()), caught_up))
     return result
 
 
