@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -47,6 +46,7 @@ def measure_stage(env: dict, stage: str, topic: str, messages: list, key_file: s
             if stage == "registry-store":
                 with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA IF EXISTS {schema}_views CASCADE")
+                    conn.execute(f"DROP SCHEMA IF EXISTS {schema}_omop CASCADE")
                     conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 

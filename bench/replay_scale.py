@@ -118,7 +118,7 @@ def main() -> int:
         copy_s = time.monotonic() - t
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
-            for schema in (scratch, analytics, registry):
+            for schema in (scratch, analytics, f"{registry}_omop", registry):
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         admin.delete_topics([topic])
 

@@ -137,6 +137,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 2
 
 
+def cmd_omop(args: argparse.Namespace) -> int:
+    from rarelog import omop
+    from rarelog import settings as cli_settings
+
+    s = cli_settings.load()
+    return omop.run_refresh(cli_settings.require(s.database_url, "DATABASE_URL"), s.warehouse_schema, args.vocabulary)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rarelog.demo import run_demo
 
@@ -224,6 +232,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--analytics-into", metavar="SCHEMA", help="with --as-of: the views' schema "
                                                               "(default SCHEMA_analytics)")
     s.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser("omop", help="the OMOP CDM v5.4 tables (schema <warehouse schema>_omop): "
+                                    "'rarelog omop refresh' rebuilds them from the registry tables")
+    omop = s.add_subparsers(dest="omop_command", required=True)
+    o = omop.add_parser("refresh", help="truncate and fill the OMOP tables in one transaction")
+    o.add_argument("--vocabulary", metavar="SCHEMA", help="schema holding an OHDSI vocabulary export (concept, "
+                                                          "concept_relationship, vocabulary) to look concept ids up "
+                                                          "in; default: the OMOP schema itself when it holds one")
+    o.set_defaults(func=cmd_omop)
 
     s = sub.add_parser("demo", help="generate, submit and materialise a synthetic cohort (used by 'make demo')")
     s.add_argument("--patients", type=int, default=2500)

@@ -15,6 +15,7 @@ import psycopg
 
 from rarelog_kit.topics import PATIENT_EVENTS
 from rarelog_registry_store import checksum, switch
+from rarelog_registry_store.omop import schema_name as omop_schema
 from rarelog_registry_store.replay import Result, replay, sink_group
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -44,7 +45,7 @@ class Target:
             result = replay(self.database_url, self.client_config, self.topic, registry, analytics,
                             group=self.group, stop=stop, as_of_ms=as_of_ms, centres_from=self.registry)
         except BaseException:
-            self.drop(registry, analytics)
+            self.drop(analytics, omop_schema(registry), registry)
             raise
         print(f"replay: {result.events:,} events → {result.rows:,} rows in {registry} / {analytics}; "
               f"read+fold {result.read_seconds:.1f} s, write {result.write_seconds:.1f} s "
@@ -66,21 +67,23 @@ def run_switch(t: Target, drop_old: bool) -> int:
     fresh = t.fresh_names("r")
     t.build(*fresh, stop=t.live_position())
     suffix = fresh[0].rsplit("_r", 1)[1]
-    old = switch.switch(t.database_url, t.client_config, t.topic, t.group, (t.registry, t.analytics), fresh, suffix)
-    print(f"switched: {t.registry} / {t.analytics} now hold the replay")
+    # The OMOP schema moves with its registry schema (it is named from it: <registry>_omop).
+    old = switch.switch(t.database_url, t.client_config, t.topic, t.group,
+                        (t.registry, t.analytics, omop_schema(t.registry)), (*fresh, omop_schema(fresh[0])), suffix)
+    print(f"switched: {t.registry} / {t.analytics} / {omop_schema(t.registry)} now hold the replay")
     if old and drop_old:
-        t.drop(*reversed(old))
-        print(f"dropped the previous warehouse ({old[0]}, {old[1]})")
+        t.drop(old[1], old[2], old[0])
+        print(f"dropped the previous warehouse ({', '.join(old)})")
     elif old:
-        print(f"previous warehouse kept as {old[0]} / {old[1]}; drop it with: "
-              f"DROP SCHEMA {old[1]} CASCADE; DROP SCHEMA {old[0]} CASCADE;")
+        print(f"previous warehouse kept as {' / '.join(old)}; drop it with: "
+              f"DROP SCHEMA {old[1]} CASCADE; DROP SCHEMA IF EXISTS {old[2]} CASCADE; DROP SCHEMA {old[0]} CASCADE;")
     return 0
 
 
 def run_as_of(t: Target, as_of: datetime, into: str, analytics_into: str | None) -> int:
     analytics = analytics_into or f"{into}_analytics"
     result = t.build(into, analytics, as_of_ms=int(as_of.timestamp() * 1000))
-    print(f"{into} / {analytics}: the registry as of {as_of.isoformat()} "
+    print(f"{into} / {analytics} / {omop_schema(into)}: the registry as of {as_of.isoformat()} "
           f"({result.events:,} events, up to offset {result.next_offset})")
     return 0
 
@@ -102,7 +105,7 @@ def verify(t: Target, keep: bool = False) -> tuple[list, bool, bool]:
         return lines, same, with_live
     finally:
         if not keep:
-            t.drop(first[1], first[0], second[1], second[0])
+            t.drop(first[1], omop_schema(first[0]), first[0], second[1], omop_schema(second[0]), second[0])
 
 
 def run_verify(t: Target, keep: bool) -> int:

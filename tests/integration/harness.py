@@ -43,6 +43,7 @@ class Pipeline:
                 pass
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {self.analytics} CASCADE")
+            conn.execute(f"DROP SCHEMA IF EXISTS {self.schema}_omop CASCADE")  # the migrations' OMOP schema
             conn.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
 
     def service_env(self, **extra: str) -> dict[str, str]:

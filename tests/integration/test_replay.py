@@ -62,7 +62,7 @@ def test_replay_verifies_rebuilds_the_past_and_switches_under_the_running_sink(p
         assert "identical (two replays and the live warehouse)" in out and "DIFFERS" not in out
 
         # The registry as it stood between the waves.
-        extra += [f"{pipeline.schema}_asof", f"{pipeline.schema}_asof_analytics"]
+        extra += [f"{pipeline.schema}_asof", f"{pipeline.schema}_asof_analytics", f"{pipeline.schema}_asof_omop"]
         assert run_as_of(target, between, extra[0], None) == 0
         assert counts(pipeline, extra[0]) == first_wave
         assert pipeline.query(f"SELECT patients FROM {extra[1]}.patient_count")[0][0] == first_wave[1]
@@ -71,7 +71,8 @@ def test_replay_verifies_rebuilds_the_past_and_switches_under_the_running_sink(p
         assert run_switch(target, drop_old=False) == 0
         [(old,)] = pipeline.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
                                   pipeline.schema + "_old_%")
-        extra += [old, old.replace(pipeline.schema, pipeline.analytics, 1)]
+        extra += [old, old.replace(pipeline.schema, pipeline.analytics, 1), f"{pipeline.schema}_omop_{old[len(pipeline.schema) + 1:]}"]
+        assert pipeline.query(f"SELECT count(*) FROM {pipeline.schema}_omop.person")[0][0] > 0  # moved with it
         assert counts(pipeline) == before
         assert pipeline.query("SELECT count(*) FROM {analytics}.age_at_onset")[0][0] > 0  # band_of, renamed
         s = json.loads(json.dumps(cohort.valid[-1][0]))

@@ -7,7 +7,7 @@ import psycopg
 
 from rarelog_kit.sink_loop import OFFSETS_DDL
 
-from . import reference_store
+from . import omop, reference_store
 
 
 def migration_files() -> list[tuple[str, str]]:
@@ -28,7 +28,7 @@ def migrate(database_url: str, registry: str = "registry", analytics: str = "ana
         for name, sql in migration_files():
             if name in done:
                 continue
-            conn.execute(sql.format(registry=registry, analytics=analytics))
+            conn.execute(sql.format(registry=registry, analytics=analytics, omop=omop.schema_name(registry)))
             conn.execute(f"INSERT INTO {registry}.schema_migration (name) VALUES (%s)", (name,))
             applied.append(name)
         reference_store.refresh(conn, registry)  # shipped files may change without a migration

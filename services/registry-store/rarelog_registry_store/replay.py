@@ -19,7 +19,7 @@ from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 from rarelog_kit.sink_loop import store_offsets
 from rarelog_kit.topic_reader import read_to_end
 
-from . import domain, store
+from . import domain, omop, store
 from .clinical_rows import TABLES as CLINICAL_TABLES
 from .entrypoint import EVENT_TYPES
 from .migrations import migrate
@@ -163,4 +163,7 @@ def replay(database_url: str, client_config: dict, topic: str, registry: str, an
         rows = write(conn, registry, projection, quarantined,
                      None if next_offset is None else (group, topic, next_offset), Progress(progress.out))
         copy_centres(conn, registry, centres_from)
+        # The OMOP tables as of the replay, with the live warehouse's person ids (omop.py).
+        omop.copy_ids(conn, registry, centres_from)
+        omop.refresh(conn, registry, omop.vocabulary_of(conn, centres_from))
     return Result(registry, analytics, next_offset, events, rows, t1 - t0, time.monotonic() - t1)

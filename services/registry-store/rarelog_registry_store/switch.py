@@ -3,7 +3,8 @@
 The replay reads the log up to the live sink's stored position; meanwhile the sink goes on. The
 fresh schemas are brought to the sink's position through the sink's own code (WarehouseSink),
 in batches while the gap is large, then, in one transaction holding the lock every sink batch
-takes first (store.lock_warehouse), to its exact position, and the four schemas are renamed.
+takes first (store.lock_warehouse), to its exact position, and the schemas are renamed: the live and fresh pairs, and with them
+their OMOP schemas (`<registry>_omop`) when the caller passes triples.
 A sink batch waiting on the lock then resolves `registry.…` to the renamed fresh tables and
 carries on from its in-memory position, which is the position the fresh schema now stores.
 Views and the SQL-standard band_of are bound to their tables, not to schema names, so each
@@ -48,10 +49,11 @@ def _apply(conn, sink: WarehouseSink, schema: str, group: str, batch: list) -> i
     return len(batch)
 
 
-def switch(database_url: str, client_config: dict, topic: str, group: str, live: tuple[str, str],
-           fresh: tuple[str, str], suffix: str, catalog: AvroCatalog | None = None) -> tuple[str, str] | None:
-    """Renames `live` to `<name>_old_<suffix>` and `fresh` to the live names; returns the old
-    pair's names (None when there was no live warehouse)."""
+def switch(database_url: str, client_config: dict, topic: str, group: str, live: tuple[str, ...],
+           fresh: tuple[str, ...], suffix: str, catalog: AvroCatalog | None = None) -> tuple[str, ...] | None:
+    """Renames `live` to `<name>_old_<suffix>` and `fresh` to the live names (registry and
+    analytics first, then any further schemas, such as the OMOP one); returns the old names
+    (None when there was no live warehouse)."""
     catalog = catalog or AvroCatalog()
     while True:  # large gaps first, outside the lock: the sink is held up only for the last few events
         with psycopg.connect(database_url) as conn:

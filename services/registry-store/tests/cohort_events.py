@@ -44,6 +44,21 @@ def withdrawn(event: dict, version: int) -> tuple[str, dict]:
                                 "received_at": T0_MS + version, "record_version": version, "reason": "WITHDRAW"})
 
 
+def load(warehouse, generated: list, withdraw: int, directory, centres_seed: int, centres: int) -> int:
+    """Writes the cohort in batches of 150, withdraws its first `withdraw` records and loads a
+    centre directory; returns the number of centres loaded."""
+    from rarelog.cohort.centres import write_directory
+    from rarelog_registry_store.reference_store import load_centre_directory
+
+    events = [e for _, e in generated]
+    for start in range(0, len(events), 150):
+        warehouse.write(events[start:start + 150])
+    version = len(events) + 1
+    warehouse.write([withdrawn(e, version + i) for i, (_, e) in enumerate(events[:withdraw])])
+    write_directory(centres_seed, centres, directory)
+    return load_centre_directory(warehouse.database_url, directory, warehouse.registry)
+
+
 def day(text: str) -> tuple:
     """A generated JSON partial date as a sortable tuple, unknown parts first."""
     parts = [int(p) for p in text.split("-")]

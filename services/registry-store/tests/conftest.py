@@ -18,6 +18,7 @@ from rarelog_kit.topics import PATIENT_EVENTS
 from rarelog_registry_store.clinical_rows import TABLES as CLINICAL_TABLES
 from rarelog_registry_store.entrypoint import Quarantine, WarehouseSink
 from rarelog_registry_store.migrations import migrate
+from rarelog_registry_store.omop import schema_name as omop_schema
 
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -137,4 +138,5 @@ def warehouse(database_url):
     yield Warehouse(database_url, registry, analytics)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {analytics} CASCADE")
+        conn.execute(f"DROP SCHEMA IF EXISTS {omop_schema(registry)} CASCADE")  # made by the migrations too
         conn.execute(f"DROP SCHEMA IF EXISTS {registry} CASCADE")

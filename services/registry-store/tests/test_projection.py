@@ -109,7 +109,7 @@ def test_the_bulk_write_equals_the_sink_batch_by_batch(warehouse, events, databa
         assert same, [line for line in lines if len(set(line[1])) > 1]
         assert dict(lines)["patient"][0][0] >= 4
         with psycopg.connect(database_url) as conn:
-            view = f"SELECT * FROM {{}}.patient_count"
+            view = "SELECT * FROM {}.patient_count"
             assert conn.execute(view.format(analytics)).fetchall() == \
                 conn.execute(view.format(warehouse.analytics)).fetchall()
     finally:

@@ -8,9 +8,7 @@ from importlib import resources
 
 import pytest
 
-from rarelog.cohort.centres import write_directory
 from rarelog_registry_store.clinical_rows import TABLES
-from rarelog_registry_store.reference_store import load_centre_directory
 
 pytestmark = pytest.mark.integration
 UNDIAGNOSED = "ORPHA:616874"
@@ -27,14 +25,7 @@ def generated(cohort_events):
 def loaded(warehouse, generated, cohort_events, tmp_path):
     """The cohort written in batches, then the first records withdrawn; returns the active
     (submission, event) pairs."""
-    events = [e for _, e in generated]
-    for start in range(0, len(events), 150):
-        warehouse.write(events[start:start + 150])
-    version = len(events) + 1
-    warehouse.write([cohort_events.withdrawn(e, version + i) for i, (_, e) in enumerate(events[:WITHDRAWN])])
-    directory = tmp_path / "centres.csv"
-    write_directory(7, 8, directory)
-    assert load_centre_directory(warehouse.database_url, directory, warehouse.registry) == 8
+    assert cohort_events.load(warehouse, generated, WITHDRAWN, tmp_path / "centres.csv", 7, 8) == 8
     return [(s, e) for s, (_, e) in generated[WITHDRAWN:]]
 
 
