@@ -97,6 +97,18 @@ def cmd_views(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from rarelog import report
+    from rarelog import settings as cli_settings
+
+    s = cli_settings.load()
+    out = Path(args.out)
+    written = report.write(out, cli_settings.require(s.database_url, "DATABASE_URL"), s.warehouse_schema,
+                           s.analytics_schema, args.top)
+    print(f"{out} ({len(written.charts)} charts)")
+    return 0
+
+
 def cmd_rejects(args: argparse.Namespace) -> int:
     from rarelog import settings as cli_settings
     from rarelog.rejects import print_rejects
@@ -191,6 +203,12 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("views", help="print the analysts' headline views")
     s.add_argument("--top", type=int, default=10)
     s.set_defaults(func=cmd_views)
+
+    s = sub.add_parser("report", help="write the headline views as charts in one self-contained HTML page "
+                                      "(published views only, small cells suppressed)")
+    s.add_argument("--out", default="report.html", help="the HTML file to write (report.html)")
+    s.add_argument("--top", type=int, default=15, help="how many ORPHAcodes to chart (15)")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("rejects", help="list dead-lettered submissions with their reasons")
     s.add_argument("--centre", help="only this centre's submissions")

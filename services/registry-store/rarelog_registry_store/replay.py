@@ -139,9 +139,13 @@ def _without_foreign_keys(cur: psycopg.Cursor, registry: str):
 
 
 def copy_centres(conn: psycopg.Connection, registry: str, source: str | None) -> None:
-    """The centre directory is reference data, not in the log: it comes from the live warehouse."""
+    """The centre directory and the disclosure threshold are settings, not in the log: they come
+    from the live warehouse (a threshold above the default must not weaken after a replay)."""
     if source and conn.execute("SELECT to_regclass(%s)", (f"{source}.centre",)).fetchone()[0]:
         conn.execute(f"INSERT INTO {registry}.centre SELECT * FROM {source}.centre")
+    if source and conn.execute("SELECT to_regclass(%s)", (f"{source}.disclosure_setting",)).fetchone()[0]:
+        conn.execute(f"DELETE FROM {registry}.disclosure_setting")
+        conn.execute(f"INSERT INTO {registry}.disclosure_setting SELECT * FROM {source}.disclosure_setting")
 
 
 def replay(database_url: str, client_config: dict, topic: str, registry: str, analytics: str, *,
