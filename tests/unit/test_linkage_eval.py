@@ -63,3 +63,17 @@ def test_febrl1_does_not_regress(capsys):
     assert result["blocking_recall"] >= 0.99
     assert linkage_eval.main(["--dataset", "febrl1"]) == 0
     assert "pairwise precision" in capsys.readouterr().out
+
+
+def test_compiled_and_numpy_paths_decide_alike(monkeypatch):
+    """The compiled kernels (numba) must take exactly the decisions of the numpy reference."""
+    from rarelog_reconciler.linkage import blocking
+    if not blocking.JIT:
+        pytest.skip("numba is not installed")
+    records = synthetic_generated(patients=600, centres=12, seed=8)
+    compiled = linkage_eval.run_eval("given", records=records, random_pairs=20_000)
+    monkeypatch.setattr(blocking, "JIT", False)
+    reference = linkage_eval.run_eval("given", records=records, random_pairs=20_000)
+    same = ("precision", "recall", "f1", "review", "decisions", "review_reasons")
+    assert {k: compiled[k] for k in same} == {k: reference[k] for k in same}
+    assert compiled["decisions"]["link"] > 0

@@ -19,12 +19,38 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .filters import FilterStore
+
+try:  # the per-record kernels (one record's keys, look-ups, scoring) are compiled when numba is there
+    import numba
+except ImportError:  # pragma: no cover - numba is a dependency; the numpy paths give the same results
+    numba = None
+
+# RARELOG_LINKAGE_JIT=0 forces the numpy paths (the same decisions, slower: the reference)
+JIT = numba is not None and os.environ.get("RARELOG_LINKAGE_JIT", "1") != "0"
+
+
+def jit(fn):
+    """numba.njit(cache=True) (compiled once per source version, cached in __pycache__), or the
+    function itself without numba."""
+    if numba is None:
+        return fn
+    try:
+        return numba.njit(cache=True, nogil=True)(fn)
+    except RuntimeError:  # no writable cache directory (a read-only install): compiled at each start
+        return numba.njit(nogil=True)(fn)
+
+
+def jit_inline(fn):
+    """A helper of the kernels, inlined into them (a call would count references to each array)."""
+    return numba.njit(inline="always", nogil=True)(fn) if numba is not None else fn
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -109,6 +135,86 @@ def _less(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return diff[rows, first] & (a[rows, first] < b[rows, first])
 
 
+@jit_inline
+def _fmix64_one(h):
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+@jit
+def _lsh_one(words, order, seeds, rows, out, at):
+    """One record's LSH keys of one group into out[at:at + bands]: the same values as
+    hash_rows(minhash(...), parts=bands) for rows of an even number of values. Function h's
+    MinHash is the first v whose position order[h, v] is set (a few probes at 15-20 % density)."""
+    bands = len(seeds)
+    empty = True
+    for w in words:
+        if w != 0:
+            empty = False
+            break
+    if empty:
+        for b in range(bands):
+            out[at + b] = 0
+        return
+    n_hashes, m = order.shape
+    sig = np.empty(n_hashes, dtype=np.uint64)
+    for h in range(n_hashes):
+        value = np.uint64(0xFFFFFFFF)
+        for v in range(m):
+            p = order[h, v]
+            if (words[p >> 6] >> np.uint64(p & 63)) & np.uint64(1):
+                value = np.uint64(v)
+                break
+        sig[h] = value
+    for b in range(bands):
+        h = seeds[b]
+        base = b * rows
+        for j in range(rows // 2):  # two uint32 values per little-endian uint64 word
+            w = sig[base + 2 * j] | (sig[base + 2 * j + 1] << np.uint64(32))
+            h = _fmix64_one(h + w * np.uint64(0x9E3779B97F4A7C15))
+        out[at + b] = h
+
+
+@jit
+def _spans(run_keys, offsets, shift, keys, first, count):
+    """first[i], count[i]: keys[i]'s entries in a sorted run (as searchsorted left/right), each
+    searched within its directory slot only."""
+    for i in range(len(keys)):
+        k = keys[i]
+        s = k >> shift
+        lo, hi = np.int64(offsets[s]), np.int64(offsets[s + np.uint64(1)])
+        a, b = lo, hi
+        while a < b:
+            mid = (a + b) >> 1
+            if run_keys[mid] < k:
+                a = mid + 1
+            else:
+                b = mid
+        f = a
+        b = hi
+        while a < b:
+            mid = (a + b) >> 1
+            if run_keys[mid] <= k:
+                a = mid + 1
+            else:
+                b = mid
+        first[i] = f
+        count[i] = a - f
+
+
+@jit
+def _gather(run_rows, first, count, keep, out, at):
+    for i in range(len(first)):
+        if keep[i]:
+            for j in range(first[i], first[i] + count[i]):
+                out[at] = run_rows[j]
+                at += 1
+    return at
+
+
 class KeyMaker:
     """Computes the blocking keys of stored records: a (records × keys) uint64 matrix, 0 = none."""
 
@@ -172,10 +278,27 @@ class KeyMaker:
                 r, h, lo = r[~found], h[~found], hi
         return out
 
-    def keys(self, store: FilterStore, rows: np.ndarray, blocking: list[list[str]]) -> np.ndarray:
-        """(len(rows) × width) uint64 keys of stored records; 0 = no key."""
-        p, n = self.params, len(rows)
-        cols = []
+    def keys_one(self, store: FilterStore, row: int, blocking: list[str]) -> np.ndarray:
+        """The keys of one stored record (a 1-D row of `keys`), compiled: the service's path."""
+        p = self.params
+        if not JIT or p.rows % 2:
+            return self.keys(store, np.array([row]), [blocking])[0]
+        parts = []
+        if p.equality_fields or p.swap_key:
+            parts.append(self._exact_keys(store, np.array([row]))[0])
+        lsh = np.empty(p.bands * len(p.lsh_groups), dtype=np.uint64)
+        for g, group in enumerate(p.lsh_groups):
+            words = self.group_bits(group, store, row)
+            _lsh_one(words, self._order[group], _seeds(f"lsh|{group}".encode(), p.bands), p.rows, lsh, g * p.bands)
+        parts.append(lsh)
+        if p.pseudonymizer_keys:
+            extra = [int(key, 16) or 1 for key in blocking[:8]]
+            parts.append(np.array(extra + [0] * (8 - len(extra)), dtype=np.uint64))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _exact_keys(self, store: FilterStore, rows: np.ndarray) -> np.ndarray:
+        """The equality and swap columns."""
+        p, cols = self.params, []
         for f in p.equality_fields:
             cols.append(hash_rows(store.field_bits(f, rows), b"eq|" + f.encode(), store.field_pop(f, rows) > 0))
         if p.swap_key:
@@ -184,6 +307,12 @@ class KeyMaker:
             g_first = _less(g, s)[:, None]  # unordered: {given, surname}
             pair = np.concatenate([np.where(g_first, g, s), np.where(g_first, s, g)], axis=1)
             cols.append(hash_rows(pair, b"swap", both))
+        return np.concatenate(cols, axis=1)
+
+    def keys(self, store: FilterStore, rows: np.ndarray, blocking: list[list[str]]) -> np.ndarray:
+        """(len(rows) × width) uint64 keys of stored records; 0 = no key."""
+        p, n = self.params, len(rows)
+        cols = [self._exact_keys(store, rows)] if p.equality_fields or p.swap_key else []
         for f in p.lsh_groups:
             bits = self.group_bits(f, store, rows)
             sig = self.minhash(f, bits)  # bands × rows values per record, hashed band by band
@@ -204,7 +333,8 @@ class KeyIndex:
     that is ~27 cache misses per key): keys are uniform hashes, so a directory of each run by
     the keys' top bits (~8-16 entries a slot, made at the run's first look-up) leads to a short
     window that one vectorised compare reads; only keys in a slot holding a large bucket (about
-    a third: frequent places and dates) are binary-searched."""
+    a third: frequent places and dates) are binary-searched. Compiled (numba), each key is
+    binary-searched within its slot instead (`_spans`), one call per run."""
 
     WINDOW = 64  # entries compared per key; a longer slot (a large bucket) is binary-searched
 
@@ -222,9 +352,16 @@ class KeyIndex:
         self.__dict__.update({**state, "_dirs": {}})
 
     def add(self, keys: np.ndarray, row: int) -> None:
-        for key in keys[keys != 0].tolist():
-            self.recent.setdefault(key, []).append(row)
-        self.recent_entries += int(np.count_nonzero(keys))
+        recent, added = self.recent, 0
+        for key in keys.tolist():
+            if key:
+                rows = recent.get(key)
+                if rows is None:
+                    recent[key] = [row]
+                else:
+                    rows.append(row)
+                added += 1
+        self.recent_entries += added
         if self.recent_entries >= self.flush_at:
             self._flush()
 
@@ -237,10 +374,10 @@ class KeyIndex:
     def _flush(self) -> None:
         if not self.recent:
             return
-        keys = np.fromiter((k for k, rows in self.recent.items() for _ in rows), dtype=np.uint64,
-                           count=self.recent_entries)
-        rows = np.fromiter((r for rows in self.recent.values() for r in rows), dtype=np.int32,
-                           count=self.recent_entries)
+        lists = list(self.recent.values())
+        keys = np.repeat(np.fromiter(self.recent.keys(), dtype=np.uint64, count=len(lists)),
+                         np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)))
+        rows = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int32, count=self.recent_entries)
         self.recent, self.recent_entries = {}, 0
         self._push(keys, rows)
 
@@ -283,6 +420,8 @@ class KeyIndex:
         keys = keys[keys != 0]
         if not len(keys):
             return np.zeros(0, dtype=np.int32)
+        if JIT:
+            return self._lookup_jit(keys, max_bucket)
         recent = [self.recent.get(k, ()) for k in keys.tolist()]
         counts = np.fromiter((len(r) for r in recent), dtype=np.int64, count=len(keys))
         spans = [self._span(run_keys, keys) for run_keys, _ in self.runs]
@@ -297,6 +436,30 @@ class KeyIndex:
                 offsets = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
                 found.append(run_rows[offsets])
         return np.unique(np.concatenate(found))
+
+    def _lookup_jit(self, keys: np.ndarray, max_bucket: int) -> np.ndarray:
+        """lookup's compiled path: each run binary-searched within the key's directory slot."""
+        return np.unique(self.lookup_raw(keys[keys != 0], max_bucket))
+
+    def lookup_raw(self, keys: np.ndarray, max_bucket: int) -> np.ndarray:
+        """lookup's rows unsorted, a row once per key it shares (keys: non-zero)."""
+        recent = [self.recent.get(k, ()) for k in keys.tolist()]
+        n, runs = len(keys), len(self.runs)
+        first, count = np.empty((runs, n), dtype=np.int64), np.empty((runs, n), dtype=np.int64)
+        for r, (run_keys, _) in enumerate(self.runs):
+            shift, offsets = self._directory(run_keys)
+            _spans(run_keys, offsets, shift, keys, first[r], count[r])
+        total = count.sum(axis=0) + np.array([len(rows) for rows in recent], dtype=np.int64)
+        keep = total <= max_bucket
+        out = np.empty(int(total[keep].sum()), dtype=np.int32)
+        at = 0
+        for ok, rows in zip(keep.tolist(), recent):
+            if ok and rows:
+                out[at:at + len(rows)] = rows
+                at += len(rows)
+        for r, (_, run_rows) in enumerate(self.runs):
+            at = _gather(run_rows, first[r], count[r], keep, out, at)
+        return out
 
     def bucket_sizes(self, keys: np.ndarray) -> np.ndarray:
         """Rows holding each key."""

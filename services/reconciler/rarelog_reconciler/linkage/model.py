@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .blocking import jit, jit_inline, numba
 from .filters import FilterStore
 
 COMPARED = ("given", "surname", "date", "place", "sex", "given_rest", "country")
@@ -96,12 +97,181 @@ def similarities(store: FilterStore, a: np.ndarray, b: np.ndarray, swap_margin: 
                      col("country", "country")], axis=1), swapped
 
 
-def levels(sims: np.ndarray, thresholds: dict[str, tuple[float, ...]]) -> np.ndarray:
-    """(pairs × fields) int8: 0 missing, 1 below the first threshold, ..., len(thresholds) + 1."""
+if numba is not None:
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _popcount(typingctx, x):
+        """LLVM's ctpop: one POPCNT instruction."""
+        if x != numba.types.uint64:
+            return None
+
+        def codegen(context, builder, signature, args):
+            return builder.ctpop(args[0])
+        return numba.types.uint64(numba.types.uint64), codegen
+else:
+    def _popcount(x):
+        return np.uint64(int(x).bit_count())
+
+
+@jit_inline
+def _fmax(a, b):
+    return b if np.isnan(a) else (a if np.isnan(b) or a >= b else b)
+
+
+@jit
+def score_members(rows, rank, patient_of, ranks, records_of, head, nxt, bits, pop, qbits, qpop,
+                  cols_a, cols_b, seg, pop_a, pop_b, thresholds, weights, swap_margin, prior, link):
+    """One record against its candidates, compiled: the candidate rows that are live and of its
+    foetus rank, their patients (sorted numbers), every live row of those patients grouped by
+    patient in chain order (as assign._members), and per row the log2 posterior odds, agreement
+    levels and crosswise flag — the same values as similarities → levels → bayes_factor + prior
+    (float32 Dice, the same float32 sums and comparisons, the level weights summed in order).
+    Returns (candidates, patients, starts, all_rows, score, levels, swapped, top, top_row, second)."""
+    size = 16
+    while size < 2 * len(rows):
+        size *= 2
+    seen = np.full(size, -1, dtype=np.int64)  # open addressing: rows arrive once per key shared
+    n_cand = 0
+    cand = np.empty(len(rows), dtype=np.int64)
+    for r in rows:
+        if patient_of[r] >= 0 and ranks[r] == rank:
+            slot = (r * 0x9E3779B1) & (size - 1)
+            while seen[slot] >= 0 and seen[slot] != r:
+                slot = (slot + 1) & (size - 1)
+            if seen[slot] < 0:
+                seen[slot] = r
+                cand[n_cand] = patient_of[r]
+                n_cand += 1
+    patients = np.unique(cand[:n_cand])
+    starts = np.empty(len(patients), dtype=np.int64)
+    total = 0
+    for i in range(len(patients)):
+        starts[i] = total
+        total += records_of[patients[i]]
+    all_rows = np.empty(total, dtype=np.int64)
+    at = 0
+    for i in range(len(patients)):
+        r = head[patients[i]]
+        while r >= 0:
+            all_rows[at] = r
+            at += 1
+            r = nxt[r]
+    n_fields, width = thresholds.shape
+    score = np.full(total, -np.inf)  # -inf: not computed (a row that cannot matter, see below)
+    lev = np.zeros((total, n_fields), dtype=np.int8)
+    swapped = np.zeros(total, dtype=np.bool_)
+    owner = np.empty(total, dtype=np.int64)
+    if total == 0:
+        return n_cand, patients, starts, all_rows, score, lev, swapped, 0, 0, -np.inf
+    for p in range(len(patients)):
+        end = starts[p + 1] if p + 1 < len(patients) else total
+        owner[starts[p]:end] = p
+    d = np.empty(len(pop_a), dtype=np.float32)
+    # Branch and bound. An upper bound of each row's score from the birth date, place and sex
+    # alone (the other fields at their best weight); rows are then scored exactly in decreasing
+    # bound until the bound falls below both the best exact score so far and the link threshold:
+    # such a row can be neither the best nor a runner-up that makes the best ambiguous. The best
+    # patient's rows are then all scored (its mean). Same decision, fewer rows read.
+    rest = 0.0
+    for c in (0, 1, 5, 6):  # given, surname, given_rest, country
+        top_weight = weights[c, 0]
+        for level in range(1, weights.shape[1]):
+            top_weight = max(top_weight, weights[c, level])
+        rest += top_weight
+    bound = np.empty(total)
+    for i in range(total):
+        r = all_rows[i]
+        for c in range(10, 15):
+            d[c] = _dice_one(c, r, bits, pop, qbits, qpop, cols_a, cols_b, seg, pop_a, pop_b)
+        partial = (weights[2, _level(_fmax(_fmax(d[10], d[11]), d[12]), thresholds, 2)]
+                   + weights[3, _level(d[13], thresholds, 3)] + weights[4, _level(d[14], thresholds, 4)])
+        bound[i] = partial + rest + prior + 1e-6  # the margin covers the sums' rounding
+    best = -np.inf
+    for i in np.argsort(-bound):
+        if bound[i] < best and (bound[i] <= -1000 or 1.0 / (1.0 + 2.0 ** (-bound[i])) < link):
+            break
+        _exact(i, all_rows[i], bits, pop, qbits, qpop, cols_a, cols_b, seg, pop_a, pop_b, thresholds, weights,
+               swap_margin, prior, d, score, lev, swapped)
+        best = max(best, score[i])
+    # the best patient (ties to the lowest number: the oldest)
+    top = -1
+    for i in range(total):
+        if score[i] == best and score[i] > -np.inf and (top < 0 or owner[i] < top):
+            top = owner[i]
+    top = max(top, 0)
+    end = starts[top + 1] if top + 1 < len(patients) else total
+    for i in range(starts[top], end):
+        if score[i] == -np.inf:
+            _exact(i, all_rows[i], bits, pop, qbits, qpop, cols_a, cols_b, seg, pop_a, pop_b, thresholds, weights,
+                   swap_margin, prior, d, score, lev, swapped)
+    top_row = starts[top]  # its best row: the first in chain order
+    for i in range(starts[top] + 1, end):
+        if score[i] > score[top_row]:
+            top_row = i
+    second = -np.inf  # the runner-up patient's best score
+    for i in range(total):
+        if owner[i] != top:
+            second = max(second, score[i])
+    return n_cand, patients, starts, all_rows, score, lev, swapped, top, top_row, second
+
+
+@jit_inline
+def _dice_one(c, r, bits, pop, qbits, qpop, cols_a, cols_b, seg, pop_a, pop_b):
+    """Combination c's Dice of the query and stored row r (float32, NaN when a filter is empty)."""
+    pa, pb = np.int32(qpop[pop_a[c]]), np.int32(pop[r, pop_b[c]])
+    if pa == 0 or pb == 0:
+        return np.float32(np.nan)
+    shared = np.uint64(0)
+    a0, b0 = cols_a[seg[c]], cols_b[seg[c]]  # each combination's columns are contiguous
+    for j in range(seg[c + 1] - seg[c]):
+        shared += _popcount(qbits[a0 + j] & bits[r, b0 + j])
+    return np.float32(2.0 * np.float64(shared) / np.float64(pa + pb))
+
+
+@jit_inline
+def _level(x, thresholds, c):
+    if np.isnan(x):
+        return 0
+    level = 1
+    for t in range(thresholds.shape[1]):
+        if x >= thresholds[c, t]:
+            level += 1
+    return level
+
+
+@jit_inline
+def _exact(i, r, bits, pop, qbits, qpop, cols_a, cols_b, seg, pop_a, pop_b, thresholds, weights, swap_margin,
+           prior, d, score, lev, swapped):
+    """Row r's score, levels and crosswise flag into slot i, exactly as the numpy path."""
+    for c in range(len(pop_a)):
+        d[c] = _dice_one(c, r, bits, pop, qbits, qpop, cols_a, cols_b, seg, pop_a, pop_b)
+    # _COMBOS order: gg ss gs sg rr g·rest rest·g s·used used·s used·used dd d·swap swap·d pp sex cc
+    sw = (d[2] + d[3]) > (d[0] + d[1]) + swap_margin
+    swapped[i] = sw
+    sims = (_fmax(_fmax(d[2] if sw else d[0], d[5]), d[6]),
+            _fmax(_fmax(_fmax(d[3] if sw else d[1], d[7]), d[8]), d[9]),
+            _fmax(_fmax(d[10], d[11]), d[12]), d[13], d[14], d[4], d[15])
+    bf = 0.0
+    for c in range(7):
+        level = _level(sims[c], thresholds, c)
+        lev[i, c] = level
+        bf += weights[c, level]
+    score[i] = bf + prior
+
+
+def level_table(thresholds: dict[str, tuple[float, ...]]) -> np.ndarray:
+    """(fields × max thresholds) float32, +inf past a field's own: level = 1 + thresholds ≤ Dice."""
     width = max(len(thresholds[f]) for f in COMPARED)
     table = np.full((len(COMPARED), width), np.inf, dtype=np.float32)
     for c, f in enumerate(COMPARED):
         table[c, :len(thresholds[f])] = thresholds[f]
+    return table
+
+
+def levels(sims: np.ndarray, thresholds: dict[str, tuple[float, ...]]) -> np.ndarray:
+    """(pairs × fields) int8: 0 missing, 1 below the first threshold, ..., len(thresholds) + 1."""
+    table = level_table(thresholds)
     with np.errstate(invalid="ignore"):
         lev = 1 + (sims[:, :, None] >= table[None, :, :]).sum(axis=2)
     return np.where(np.isnan(sims), 0, lev).astype(np.int8)
@@ -128,11 +298,17 @@ class Model:
             table[c, 1:1 + len(m)] = np.log2(np.maximum(m, 1e-9) / np.maximum(u, 1e-9))
         return table
 
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """(level thresholds as level_table, weight_table), cached: m, u and the thresholds do not
+        change once fitted or loaded."""
+        tables = self.__dict__.get("_tables")
+        if tables is None:
+            tables = self.__dict__["_tables"] = (level_table(self.thresholds), self.weight_table())
+        return tables
+
     def bayes_factor(self, lev: np.ndarray) -> np.ndarray:
         """log2 of the likelihood ratio of each pair's agreement pattern."""
-        table = self.__dict__.get("_table")
-        if table is None:  # m and u do not change once fitted or loaded
-            table = self.__dict__["_table"] = self.weight_table()
+        table = self.tables()[1]
         return table[np.arange(len(COMPARED)), np.asarray(lev, dtype=np.int64)].sum(axis=1)
 
     def prior_log2(self, index_records: int | None = None, within_pairs: int | None = None) -> float:
