@@ -69,7 +69,8 @@ LEFT JOIN {registry}.centre c USING (centre_id)
 WHERE NOT r.withdrawn
 GROUP BY c.region;
 
--- First contact: the earliest activity or inclusion date over the patient's active records.
+-- First contact: the earliest first contact (activity or inclusion date, else the record's creation
+-- date: registry.record_dates) over the patient's active records.
 CREATE OR REPLACE VIEW {analytics}.patients_by_first_contact_year AS
 SELECT first_contact_year, count(*) AS patients
 FROM (SELECT r.patient_id, min(d.first_contact_year) AS first_contact_year
