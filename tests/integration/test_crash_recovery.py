@@ -16,12 +16,12 @@ pytestmark = pytest.mark.integration
 INPUT_OF = {"pseudonymizer": INTAKE_RECORDS, "reconciler": PSEUDONYMIZED_RECORDS}
 
 
-def committed(pipeline, service: str) -> int:
+def committed(pipeline, service: str, timeout: float = 10) -> int:
     topic = pipeline.prefix + INPUT_OF[service]
     consumer = Consumer({"bootstrap.servers": pipeline.bootstrap, "group.id": f"{pipeline.prefix}rarelog-{service}"})
     try:
         parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return sum(max(tp.offset, 0) for tp in consumer.committed([TopicPartition(topic, p) for p in parts], 10))
+        return sum(max(tp.offset, 0) for tp in consumer.committed([TopicPartition(topic, p) for p in parts], timeout))
     finally:
         consumer.close()
 
@@ -42,7 +42,9 @@ def test_sigkill_mid_load_changes_nothing(pipeline, victim):
         assert time.monotonic() < deadline, pipeline.log(victim)[-2000:]
         time.sleep(0.05)
     pipeline.kill(victim)
-    at_kill = committed(pipeline, victim)
+    # Offsets the killed transaction had sent stay "unstable" until the broker aborts it (the
+    # 60 s transaction timeout): reading the committed position may wait that long.
+    at_kill = committed(pipeline, victim, timeout=90)
     assert 0 < at_kill < accepted, "the kill must land in the middle of the load"
     pipeline.start(victim, RARELOG_BATCH_SIZE="50")
     pipeline.wait_caught_up()
