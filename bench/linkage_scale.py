@@ -424,34 +424,23 @@ def decode_rates(entries: list[tuple[bytes, bytes]], catalog) -> dict[str, float
 
 
 def kafka_read_rate(entries: list[tuple[bytes, bytes]]) -> float:
-    """Entries per second through read_to_end from a topic of the embedded stack (6 partitions,
-    the changelog's count), produced here first."""
-    from confluent_kafka import Producer
-    from confluent_kafka.admin import AdminClient, NewTopic
+    """Entries per second through read_to_end from a changelog topic of the embedded stack (one
+    partition, as the reconciler's), produced here first."""
     from rarelog import stack
     from rarelog_kit.topic_reader import read_to_end
+    from rarelog_kit.topics import RECONCILER_CHANGELOG
+
+    from bench.harness import produce, run_topics
 
     bootstrap = stack.embedded_env().get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
         raise SystemExit("--kafka: no Kafka; start it with `python -m rarelog.stack up --no-services`")
-    topic = f"bench.linkage-scale.{os.getpid()}"
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, 6, 1)])[topic].result()
-    try:
-        producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "compression.type": "lz4"})
-        for key, value in entries:
-            while True:
-                try:
-                    producer.produce(topic, value, key)
-                    break
-                except BufferError:
-                    producer.poll(0.1)
-        producer.flush()
+    with run_topics(bootstrap) as prefix:
+        topic = prefix + RECONCILER_CHANGELOG
+        produce(bootstrap, topic, entries)
         t0 = time.perf_counter()
         count = sum(1 for _ in read_to_end({"bootstrap.servers": bootstrap}, topic))
         return count / (time.perf_counter() - t0)
-    finally:
-        admin.delete_topics([topic])
 
 
 def verdict(ok: bool) -> str:

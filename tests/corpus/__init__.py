@@ -3,14 +3,35 @@
 
     invalid_cases() -> [(name, rule, bytes)]   the message bytes to publish on the intake topic
     valid_cases()   -> [(name, bytes)]
+    paths(value), mutate(document, path, ...)   to spoil a submission one field at a time
 """
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def paths(value, prefix=()):
+    """Every (path to a) field and list item of a JSON value."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield prefix + (key,)
+        yield from paths(item, prefix + (key,))
+
+
+def mutate(document, path: tuple, replacement=None, *, drop: bool = False) -> None:
+    """Drops the field or list item at `path`, or puts a copy of `replacement` there."""
+    parent = document
+    for step in path[:-1]:
+        parent = parent[step]
+    if drop:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = copy.deepcopy(replacement)
 
 
 def _json_bytes(value) -> bytes:

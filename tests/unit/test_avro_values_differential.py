@@ -19,7 +19,7 @@ from rarelog_ingest.domain import from_json
 from rarelog_kit.avro_values import conformance_problems, validator
 from rarelog_kit.messages import Reason
 from rarelog_kit.serde import AvroCatalog
-from tests.corpus import invalid_cases, valid_cases
+from tests.corpus import invalid_cases, mutate, paths, valid_cases
 
 CATALOG = AvroCatalog()
 SCHEMA = CATALOG.expanded("Submission")
@@ -241,18 +241,6 @@ def test_generated_cohorts():
     assert seen == 3000
 
 
-def leaf_paths(value, prefix=()):
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return
-    for key, item in items:
-        yield prefix + (key,)
-        yield from leaf_paths(item, prefix + (key,))
-
-
 def test_seeded_mutations_of_generated_submissions():
     """Each of 1000 generated submissions with one to three fields dropped or replaced."""
     rng = random.Random(17)
@@ -260,14 +248,9 @@ def test_seeded_mutations_of_generated_submissions():
            {"zz": 1}, "ORPHA:558", "MTH"]
     for submission in cohort(1000, 9):
         for _ in range(rng.randint(1, 3)):
-            path = rng.choice(list(leaf_paths(submission)))
-            parent = submission
-            for step in path[:-1]:
-                parent = parent[step]
-            if rng.random() < 0.3:
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = copy.deepcopy(rng.choice(odd))
+            path = rng.choice(list(paths(submission)))
+            drop = rng.random() < 0.3
+            mutate(submission, path, None if drop else rng.choice(odd), drop=drop)
         assert_same(SCHEMA, submission)
 
 
@@ -281,15 +264,10 @@ def bases():
 def test_hypothesis_mutations_of_valid_submissions(bases, data):
     submission = copy.deepcopy(data.draw(st.sampled_from(bases)))
     for _ in range(data.draw(st.integers(1, 3))):
-        paths = list(leaf_paths(submission))
-        if not paths:
+        every = list(paths(submission))
+        if not every:
             break
-        path = data.draw(st.sampled_from(paths))
-        parent = submission
-        for step in path[:-1]:
-            parent = parent[step]
-        if data.draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = data.draw(json_like)
+        path = data.draw(st.sampled_from(every))
+        drop = data.draw(st.booleans())
+        mutate(submission, path, None if drop else data.draw(json_like), drop=drop)
     assert_same(SCHEMA, submission)

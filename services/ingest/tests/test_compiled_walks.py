@@ -233,30 +233,18 @@ def test_generated_cohorts():
     assert verdicts[True] > 1000 and verdicts[False] > 300, verdicts
 
 
-def paths(value, prefix=()):
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        yield prefix + (key,)
-        yield from paths(item, prefix + (key,))
-
-
 ODD = [None, "", " ", "x" * 300, "a\x07b", "\ud800", "2011", "2011-02-30", "2011-13", "1500-01-01", "2999",
        0, -1, 2**40, 1e308, float("inf"), float("nan"), True, [], {}, ["a"], {"year": 2011},
        {"year": 2011, "month": 2, "day": 29}, {"zz": 1}, "ORPHA:558", "MTH", "Zoë", "Ødegård", "O'Neil-Brown"]
 
 
-def test_seeded_mutations_of_generated_submissions():
+def test_seeded_mutations_of_generated_submissions(corpus):
     rng = random.Random(23)
     for submission in cohort(1000, 9):
         for _ in range(rng.randint(1, 3)):
-            path = rng.choice(list(paths(submission)))
-            parent = submission
-            for step in path[:-1]:
-                parent = parent[step]
-            if rng.random() < 0.25:
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = copy.deepcopy(rng.choice(ODD))
+            path = rng.choice(list(corpus.paths(submission)))
+            drop = rng.random() < 0.25
+            corpus.mutate(submission, path, None if drop else rng.choice(ODD), drop=drop)
         assert_same_verdict(submission)
 
 
@@ -273,14 +261,9 @@ def test_hypothesis_mutations_of_corpus_submissions(corpus, data):
     bases = [json.loads(value) for _, value in corpus.valid_cases()]
     submission = copy.deepcopy(data.draw(st.sampled_from(bases)))
     for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(list(paths(submission))))
-        parent = submission
-        for step in path[:-1]:
-            parent = parent[step]
-        if data.draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = copy.deepcopy(data.draw(json_values))  # ODD must stay as it is
+        path = data.draw(st.sampled_from(list(corpus.paths(submission))))
+        drop = data.draw(st.booleans())
+        corpus.mutate(submission, path, None if drop else data.draw(json_values), drop=drop)  # copies: ODD stays
     assert_same_verdict(submission, data.draw(st.dates(date(1990, 1, 1), date(2030, 1, 1))))
 
 

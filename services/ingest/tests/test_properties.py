@@ -50,18 +50,6 @@ replacements = json_values | huge_strings | st.integers(1, 5000).map(lambda d: (
      10**30, 1e308, -0.0, True, [], {}, {"year": 2011}, {"year": 2011, "month": 2, "day": 30}])
 
 
-def paths(value, prefix=()):
-    """Every (path to a) field and list item of a JSON value."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield prefix + (key,)
-            yield from paths(item, prefix + (key,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield prefix + (i,)
-            yield from paths(item, prefix + (i,))
-
-
 def encode(value) -> bytes:
     """JSON, with the DEEP marker replaced by arrays nested that deep (json.dumps cannot)."""
     deep = []
@@ -105,16 +93,11 @@ def test_random_json_objects(ingest, value):
 
 @SETTINGS
 @given(st.data())
-def test_a_valid_submission_with_one_field_dropped_or_replaced(big_ingest, bases, data):
+def test_a_valid_submission_with_one_field_dropped_or_replaced(big_ingest, bases, corpus, data):
     submission = copy.deepcopy(data.draw(st.sampled_from(bases)))
-    path = data.draw(st.sampled_from(list(paths(submission))))
-    parent = submission
-    for step in path[:-1]:
-        parent = parent[step]
-    if data.draw(st.booleans()):
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = data.draw(replacements)
+    path = data.draw(st.sampled_from(list(corpus.paths(submission))))
+    drop = data.draw(st.booleans())
+    corpus.mutate(submission, path, None if drop else data.draw(replacements), drop=drop)
     check_one_verdict(big_ingest, encode(submission))
 
 
@@ -142,9 +125,9 @@ def test_spoiled_avro(ingest, catalog, bases, data):
     check_one_verdict(ingest, bytes(encoded[:cut] if data.draw(st.booleans()) else encoded))
 
 
-def leaf_paths(value, prefix=()):
-    """Paths of every string and number of a JSON value."""
-    for path in paths(value, prefix):
+def leaf_paths(value, every):
+    """Of `every` path of a JSON value, those of a string or a number."""
+    for path in every:
         item = value
         for step in path:
             item = item[step]
@@ -154,13 +137,10 @@ def leaf_paths(value, prefix=()):
 
 @pytest.mark.parametrize("spoiler", ["a\ud800b", "\u0000", "x" * 300_000, 10**400, float("nan"), -10**30],
                          ids=["surrogate", "nul", "300k-chars", "10^400", "nan", "-10^30"])
-def test_every_leaf_of_every_valid_submission_spoiled(big_ingest, bases, spoiler):
+def test_every_leaf_of_every_valid_submission_spoiled(big_ingest, bases, corpus, spoiler):
     """Systematic counterpart of the random mutations: each string and number in turn."""
     for base in bases:
-        for path in leaf_paths(base):
+        for path in leaf_paths(base, corpus.paths(base)):
             submission = copy.deepcopy(base)
-            parent = submission
-            for step in path[:-1]:
-                parent = parent[step]
-            parent[path[-1]] = spoiler
+            corpus.mutate(submission, path, spoiler)
             check_one_verdict(big_ingest, json.dumps(submission).encode())
