@@ -8,12 +8,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 STACK  := $(PY) -m rarelog.stack
 
-.PHONY: help setup demo test unit up down clean status bench
+.PHONY: help setup helm demo test unit up down clean status bench chaos
 
 help:
 	@echo "make demo    set up, start the platform and run it on a synthetic cohort"
 	@echo "make test    set up and run the whole test suite (real Kafka and PostgreSQL)"
-	@echo "make up / make down / make clean / make status / make bench"
+	@echo "make up / make down / make clean / make status / make bench / make chaos"
 
 setup: $(STAMP)
 
@@ -26,6 +26,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
+
+# The helm CLI for the chart tests (tests/chart), built once with Go from the Go module proxy into
+# .rarelog/cache/bin/helm; without Go it says so and the chart tests are skipped.
+helm:
+	@sh deploy/helm/install-helm.sh
 
 up: setup
 	$(STACK) up
@@ -43,10 +48,15 @@ demo: setup
 	$(PY) -m rarelog demo
 
 test: setup
+	@sh deploy/helm/install-helm.sh --background
 	$(STACK) run -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(STACK) run -- $(PY) -m bench $(BENCH_ARGS)
 
-unit: setup
+# The crash suite at full size (a small version runs in `make test`): CHAOS_ARGS="--records N --kills K".
+chaos: setup
+	$(STACK) run -- $(PY) -m tests.chaos $(CHAOS_ARGS)
+
+unit: setup helm
 	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)

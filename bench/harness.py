@@ -1,16 +1,16 @@
-"""Measurement helpers: topics of a run's own, service processes, positions, medians."""
+"""Measurement helpers: topics of a run's own, service processes, positions, CPU time."""
 from __future__ import annotations
 
 import os
 import platform
 import signal
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import psycopg
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -26,8 +26,39 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {mem_kb / 1024 / 1024:.0f} GiB memory, Python {platform.python_version()}"
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (all its threads); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14, 15 of proc(5))
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children (PostgreSQL's backends are its postmaster's)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                pass
+    return out
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+    with open("/proc/stat") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / TICK, sum(ticks[:8]) / TICK
 
 
 @contextmanager
@@ -46,13 +77,15 @@ def run_topics(bootstrap: str, partitions: int = 6) -> Iterator[str]:
                 pass
 
 
-def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> float:
+def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes, bytes | None]]) -> float:
     """Produce with acks=all and idempotence; returns messages per second."""
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
                          "batch.num.messages": 10000, "queue.buffering.max.messages": 1_000_000})
     producer.list_topics(topic, timeout=10)  # connection and metadata are not what is measured
+    count = 0
     start = time.perf_counter()
     for key, value in messages:
+        count += 1
         while True:
             try:
                 producer.produce(topic, value, key)
@@ -60,7 +93,7 @@ def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> 
             except BufferError:
                 producer.poll(0.05)
     assert producer.flush(120) == 0
-    return len(messages) / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start)
 
 
 def consume_all(bootstrap: str, topic: str, count: int) -> float:
@@ -72,7 +105,8 @@ def consume_all(bootstrap: str, topic: str, count: int) -> float:
     seen = 0
     deadline = time.monotonic() + 120
     while seen < count and time.monotonic() < deadline:
-        seen += sum(1 for m in consumer.consume(10000, 0.5) if m.error() is None)
+        # never ask for more than remain: consume() waits its whole timeout for a batch it cannot fill
+        seen += sum(1 for m in consumer.consume(min(10000, count - seen), 0.5) if m.error() is None)
     elapsed = time.perf_counter() - start
     consumer.close()
     return seen / elapsed
@@ -95,10 +129,35 @@ def sink_position(database_url: str, schema: str, group: str) -> Callable[[], in
     return position
 
 
+def start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """A process with its stderr in a temporary file (a pipe nobody reads could fill and block it)."""
+    err = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err)
+    proc.stderr_file = err  # type: ignore[attr-defined]
+    return proc
+
+
+def stderr_tail(proc: subprocess.Popen, chars: int = 2000) -> str:
+    err = proc.stderr_file  # type: ignore[attr-defined]
+    err.seek(0)
+    return err.read().decode(errors="replace")[-chars:]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM (the services stop after their batch; a profiled one writes its profile), then kill."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def rate_of(command: list[str], env: dict[str, str], position: Callable[[], int], total: int,
             timeout_s: float = 600) -> float:
     """Start a process and time its consumed position from its first move to `total`."""
-    proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = start(command, env)
     samples: list[tuple[float, int]] = []
     deadline = time.monotonic() + timeout_s
     try:
@@ -111,19 +170,17 @@ def rate_of(command: list[str], env: dict[str, str], position: Callable[[], int]
                 samples.append((now, done))
                 break
             if proc.poll() is not None:
-                raise RuntimeError(f"{command[-1]} exited: {proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"{command[-1]} exited: {stderr_tail(proc)}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{command[-1]} reached {done} of {total}")
-            time.sleep(0.05)
+            time.sleep(0.01)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     (t0, p0), (t1, p1) = samples[0], samples[-1]
     return (p1 - p0) / (t1 - t0) if t1 > t0 else float("nan")
 
 
-def serve(service: str) -> list[str]:
-    return [sys.executable, "-m", "rarelog", "serve", service]
+def serve(service: str, profile_to: str | None = None) -> list[str]:
+    """The service's command line; under cProfile (written on exit) when profile_to is given."""
+    profiler = ["-m", "cProfile", "-o", profile_to] if profile_to else []
+    return [sys.executable, *profiler, "-m", "rarelog", "serve", service]

@@ -17,7 +17,7 @@ import statistics
 import sys
 import time
 
-from bench.data import CATALOG, stage_inputs
+from bench.data import CATALOG, workload
 from rarelog_ingest.entrypoint import IngestProcessor
 from rarelog_kit.messages import Inbound
 
@@ -25,9 +25,9 @@ from rarelog_kit.messages import Inbound
 def main(argv: list[str]) -> None:
     count = int(next((a for a in argv if a.isdigit()), "2000"))
     received_ms = int(next((a.split("=", 1)[1] for a in argv if a.startswith("--received-ms=")), "1780000000000"))
-    inputs = stage_inputs(count)
+    inputs = workload(count).stages["ingest"].inputs
     processor = IngestProcessor(CATALOG, "out", "dlq", 262_144)
-    messages = [Inbound("in", 0, i, k, v, received_ms) for i, (k, v) in enumerate(inputs["ingest"])]
+    messages = [Inbound("in", 0, i, k, v, received_ms) for i, (k, v) in enumerate(inputs)]
 
     def run() -> int:
         accepted = 0

@@ -3,69 +3,39 @@
 Run from the repository root (embedded stack up):
     .venv/bin/python -m bench.replay_scale [--patients 20000]
 
-Patient events are made without the services: generated submissions → ingest's decision →
-the pseudonymizer → RecordLinked with the generator's true patient (as the registry-store tests
-do), plus 2 % withdrawals and a merge every 500 records, produced to a one-partition topic of
-its own. Timed: the bulk replay (Kafka read, Avro decode, fold, COPY into a migrated schema pair
-with its keys and indexes, patient INSERT…SELECT, commit), then the same rows COPY'd into bare
-tables (`LIKE`, no key, no index) in one transaction. Figures on stdout and in
+Patient events are made without the services (bench/replay_data.py, cached in
+.rarelog/cache/bench/, shared with `make bench`'s replay): generated submissions → ingest's
+decision → the pseudonymizer → RecordLinked with the generator's true patient, plus 2 %
+withdrawals and a merge every 500 records, produced to a one-partition topic of its own.
+Timed: the bulk replay (Kafka read, Avro decode, fold, COPY into a migrated schema pair with its
+keys and indexes, patient INSERT…SELECT, commit), then the same rows COPY'd into bare tables
+(`LIKE`, no key, no index) in one transaction. Figures on stdout and in
 bench/results/replay-scale.md.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import time
 import uuid
 from pathlib import Path
 
 import psycopg
-from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from rarelog.cohort.generator import CohortSpec, generate
 from rarelog.stack import embedded_env
-from rarelog_ingest import domain as ingest
 from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.topics import PATIENT_EVENTS
-from rarelog_pseudonymizer import domain as pseudonymizer
-from rarelog_pseudonymizer.keys import PseudonymKey
 from rarelog_registry_store import domain
 from rarelog_registry_store.clinical_rows import TABLES
 from rarelog_registry_store.replay import MATCH_COLUMNS, Progress, fold, read_events, replay
 
-KEY = PseudonymKey(b"replay-bench-key-".ljust(32, b"x"))
-LINKED = ("record_key", "centre_id", "received_at", "birth_year_month", "sex", "vital_status", "diagnoses",
-          "is_foetus", "birth_area", "residence_departement", "clinical")
+from .harness import produce
+from .replay_data import read_frames
+from .replay_data import registry as cached_registry
+
 RESULTS = Path(__file__).resolve().parent / "results" / "replay-scale.md"
 NATIONAL = 1_600_000
-
-
-def patient_events(patients: int, centres: int, seed: int):
-    """(schema name, value) in log order."""
-    spec, schema, t0 = CohortSpec(patients, centres, seed), AvroCatalog().expanded("Submission"), 1_780_000_000_000
-    for version, g in enumerate(generate(spec), start=1):
-        s = ingest.from_json(json.loads(json.dumps(g.submission, ensure_ascii=False)))
-        decided = ingest.decide(s, schema, event_id=f"in-{version}", received_at_ms=t0 + version,
-                                today=spec.reference_day)
-        if not isinstance(decided, ingest.Accepted):
-            continue
-        r = pseudonymizer.pseudonymise(KEY, decided.record, f"ps-{version}")
-        e = {"event_id": f"rl-{version}", "patient_id": f"P{g.patient}", "record_version": version,
-             "link_rule": "exact-pseudonym" if g.copy else "new-patient", "match_probability": None,
-             **{k: r[k] for k in LINKED}}
-        yield "RecordLinked", e
-        if version % 50 == 0:
-            yield "RecordWithdrawn", {"event_id": f"wd-{version}", "patient_id": e["patient_id"],
-                                      "record_key": e["record_key"], "centre_id": e["centre_id"],
-                                      "received_at": t0 + version, "record_version": version + 1,
-                                      "reason": "WITHDRAW"}
-        if version % 500 == 0 and g.patient > 1:
-            yield "PatientsMerged", {"event_id": f"mg-{version}", "patient_id": e["patient_id"],
-                                     "merged_patient_id": f"P{g.patient - 1}", "record_keys": [],
-                                     "cause": "review-accepted", "review_id": None, "reviewer": "bench",
-                                     "decided_at": t0 + version}
 
 
 def main() -> int:
@@ -82,13 +52,9 @@ def main() -> int:
     registry, analytics, scratch = f"{prefix[:-1]}_registry", f"{prefix[:-1]}_analytics", f"{prefix[:-1]}_scratch"
     try:
         t = time.monotonic()
-        producer, n = Producer({**client, "linger.ms": 50}), 0
-        for name, value in patient_events(args.patients, args.centres, 2026):
-            producer.produce(topic, catalog.encode(name, value), value["patient_id"].encode())
-            producer.poll(0)
-            n += 1
-        producer.flush()
-        print(f"made and produced {n:,} events in {time.monotonic() - t:.0f} s")
+        made = cached_registry(args.patients, args.centres)
+        produce(env["KAFKA_BOOTSTRAP_SERVERS"], topic, read_frames(made.events_file))
+        print(f"produced {made.events:,} events in {time.monotonic() - t:.0f} s")
 
         t = time.monotonic()
         result = replay(url, client, topic, registry, analytics, group=f"{prefix}rarelog-registry-store")

@@ -30,3 +30,8 @@ def pipeline(stack_env, tmp_path):
     yield p
     p.stop_all()
     p.drop()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The chart tests last: `make test` builds helm beside the suite and they wait for it."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/chart/"))  # stable: the rest keep their order

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -21,6 +23,24 @@ class Health:
 
     def beat(self) -> None:
         self._beat = time.monotonic()
+
+    @contextmanager
+    def working(self, what: str) -> Iterator[None]:
+        """Alive (not ready) through long work outside the loop, e.g. the reconciler rebuilding its
+        state from the changelog: liveness must not restart a process that is loading."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(min(5.0, self.liveness_timeout_s / 4)):
+                self.beat()
+        self.set_ready(False, what)
+        ticker = threading.Thread(target=beat, name="health-working", daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            done.set()
+            self.beat()
 
     def set_ready(self, ready: bool, reason: str = "") -> None:
         self._ready, self._reason = ready, reason
@@ -52,6 +72,14 @@ class Metrics:
                                        registry=self.registry)
         self.lag = Gauge("rarelog_consumer_lag", "Messages behind the end of the input topic",
                          ["topic", "partition"], registry=self.registry)
+        self.latency = Histogram("rarelog_processing_latency_seconds",
+                                 "From a message's arrival in its input topic to the commit of what it caused",
+                                 buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800), registry=self.registry)
+
+    def observe_latency(self, timestamps_ms) -> None:
+        now_ms = time.time() * 1000
+        for ts in timestamps_ms:
+            self.latency.observe(max(0.0, now_ms - ts) / 1000)
 
 
 def serve(health: Health, metrics: Metrics, host: str, port: int) -> ThreadingHTTPServer:

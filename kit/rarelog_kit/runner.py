@@ -7,6 +7,7 @@ from typing import Callable, Protocol, TypeVar
 
 from .health import Health, Metrics, serve
 from .logs import configure
+from .telemetry import configure_tracing
 from .settings import ServiceSettings
 
 
@@ -25,6 +26,7 @@ def run_service(service: str, settings_type: type[S], build: Callable[[S, Health
     """Settings from the environment, then `build` (the service's composition root), then run."""
     settings = settings_type()  # type: ignore[call-arg]  (fields come from the environment)
     log = configure(service, settings.log_level)
+    configure_tracing(service)
     health, metrics = Health(), Metrics(service)
     server = serve(health, metrics, settings.health_host, settings.health_port)
     stop = threading.Event()

@@ -28,5 +28,12 @@ class ServiceSettings(BaseSettings):
     def topic(self, name: str) -> str:
         return self.topic_prefix + name
 
+    def group_member(self, service: str) -> dict[str, str | int]:
+        """Consumer group settings. A killed instance is dropped from the group after the session
+        timeout (10 s, not Kafka's 45 s: with one partition the whole stage waits for it). Static
+        membership would spare even that, but a static member restarting while the broker was away
+        was fenced as its own double, fatally (seen in the crash suite)."""
+        return {"group.id": f"{self.topic_prefix}rarelog-{service}", "session.timeout.ms": 10_000}
+
     def kafka_common(self) -> dict[str, str]:
         return {"bootstrap.servers": self.kafka_bootstrap_servers, **self.kafka_client_config}

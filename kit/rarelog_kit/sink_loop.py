@@ -12,9 +12,11 @@ import psycopg
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from .health import Health, Metrics
+from . import telemetry
 from .kafka_loop import client_error_callback, next_offsets, to_inbound, usable
 from .messages import Inbound
 from .settings import ServiceSettings
+from .watch import IdleProbe, LagWatch
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ class PostgresSinkLoop:
         self.conn: psycopg.Connection | None = None
         self.consumer = Consumer({
             **settings.kafka_common(),
-            "group.id": self.group,
+            **settings.group_member(service),
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
             "auto.offset.reset": "earliest",
@@ -93,23 +95,41 @@ class PostgresSinkLoop:
 
         self._connection(stop)
         self.consumer.subscribe(self.inputs, on_assign=on_assign)
+        probe = IdleProbe(self.consumer, self.inputs, self.health, also=self._database_unreachable)
+        lag = LagWatch(self.consumer, self.metrics.lag)
         try:
             while not stop.is_set():
                 self.health.beat()
+                lag.update()
                 msgs = self.consumer.consume(self.settings.batch_size, self.settings.poll_timeout_s)
                 batch = usable(msgs)
                 if batch:
                     with self.metrics.batch_seconds.time():
                         self._write(batch, stop)
                 elif not msgs:
-                    self.health.set_ready(True)
+                    probe.idle()
         finally:
             self.consumer.close()
             if self.conn is not None:
                 self.conn.close()
 
+    def _database_unreachable(self) -> str | None:
+        """Idle: a dead connection is only found out by using it. Reconnecting waits for the next batch."""
+        try:
+            if self.conn is None or self.conn.closed:
+                self.conn = psycopg.connect(self.database_url, autocommit=False, connect_timeout=2)
+            self.conn.execute("SELECT 1")
+            self.conn.rollback()
+            return None
+        except psycopg.OperationalError as exc:
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+            return f"database unreachable: {type(exc).__name__}"
+
     def _write(self, batch: list[Message], stop: threading.Event) -> None:
         inbound = [to_inbound(m) for m in batch]
+        started_ns = time.time_ns()
         delay = 0.5
         while True:
             conn = self._connection(stop)
@@ -118,6 +138,8 @@ class PostgresSinkLoop:
                 store_offsets(conn, self.schema, self.group, next_offsets(batch))
                 conn.commit()
                 self.metrics.processed.labels(outcome="stored").inc(len(batch))
+                self.metrics.observe_latency(m.timestamp_ms for m in inbound)
+                telemetry.stored(self.service, inbound, started_ns)
                 self.health.set_ready(True)
                 return
             except psycopg.OperationalError as exc:

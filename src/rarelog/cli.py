@@ -56,10 +56,11 @@ def cmd_linkage_review(args: argparse.Namespace) -> int:
                                           args.limit))
         return 0
     bootstrap = cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS")
+    reviewer = args.reviewer or getpass.getuser()  # looked up only here: a container user may have no name
     if args.split:
-        value = review.verdict("SPLIT", args.reviewer, record_keys=args.split)
+        value = review.verdict("SPLIT", reviewer, record_keys=args.split)
     else:
-        value = review.verdict("ACCEPT" if args.accept else "REJECT", args.reviewer, args.accept or args.reject)
+        value = review.verdict("ACCEPT" if args.accept else "REJECT", reviewer, args.accept or args.reject)
     offset = review.publish(bootstrap, value, s.topic_prefix, s.kafka_client_config)
     try:
         refusal = review.outcome(bootstrap, offset, s.topic_prefix, s.kafka_client_config, args.timeout)
@@ -231,7 +232,7 @@ def parser() -> argparse.ArgumentParser:
     what.add_argument("--reject", metavar="REVIEW_ID", help="the two are different patients")
     what.add_argument("--split", metavar="RECORD_KEY", nargs="+",
                       help="take these records (all of one patient) out into a new patient: undoes a wrong link")
-    r.add_argument("--reviewer", default=getpass.getuser(), help="who decides (default: the login name)")
+    r.add_argument("--reviewer", help="who decides (default: the login name)")
     r.add_argument("--limit", type=int, default=50, help="how many possible matches to list (50)")
     r.add_argument("--timeout", type=float, default=60, help="seconds to wait for the reconciler (60)")
     r.set_defaults(func=cmd_linkage_review)
@@ -259,6 +260,19 @@ def parser() -> argparse.ArgumentParser:
                                                           "concept_relationship, vocabulary) to look concept ids up "
                                                           "in; default: the OMOP schema itself when it holds one")
     o.set_defaults(func=cmd_omop)
+
+    from rarelog import operate
+    operate.add_parsers(sub)
+
+    from rarelog.deaths import generate as deaths_generate
+
+    s = sub.add_parser("deaths", help="INSEE deceased-persons files: 'rarelog deaths generate' writes test files")
+    deaths = s.add_subparsers(dest="deaths_command", required=True)
+    g = deaths.add_parser("generate", help="an INSEE-format file with deaths of a synthetic cohort's patients "
+                                           "among strangers, and its ground truth",
+                          description=deaths_generate.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    deaths_generate.add_arguments(g)
+    g.set_defaults(func=deaths_generate.run)
 
     s = sub.add_parser("demo", help="generate, submit and materialise a synthetic cohort (used by 'make demo')")
     s.add_argument("--patients", type=int, default=2500)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import psycopg
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
 
@@ -79,6 +79,12 @@ def _has_message(consumer: Consumer, topic: str, positions: dict, ends: dict, be
     return bool(pending)  # could not tell in time: assume behind
 
 
+def _transient(err: KafkaError) -> bool:
+    return err.retriable() or err.code() in (
+        KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.COORDINATOR_NOT_AVAILABLE,
+        KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN)
+
+
 def wait_until_caught_up(bootstrap: str, database_url: str, *, prefix: str = "", schema: str = "registry",
                          timeout_s: float = 600, on_progress: Callable[[list[StageProgress]], None] | None = None,
                          client_config: dict | None = None) -> list[StageProgress]:
@@ -86,7 +92,13 @@ def wait_until_caught_up(bootstrap: str, database_url: str, *, prefix: str = "",
     deadline = time.monotonic() + timeout_s
     streak = 0
     while True:
-        stages = progress(bootstrap, database_url, prefix, schema, client_config)
+        try:
+            stages = progress(bootstrap, database_url, prefix, schema, client_config)
+        except KafkaException as exc:  # a broker just back answers "not coordinator" for a while
+            if not _transient(exc.args[0]) or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+            continue
         if on_progress:
             on_progress(stages)
         streak = streak + 1 if all(s.caught_up for s in stages) else 0

@@ -13,7 +13,7 @@ from rarelog_kit.serde import AvroCatalog
 # the reconciler changelog): the data kept forever must stay readable.
 PERMANENT = ("PseudonymisedRecord", "RecordLinked", "RecordWithdrawn", "LinkageIndexEntry", "PossibleMatch",
              "PossibleMatchResolved", "PatientsMerged", "PatientSplit", "LinkageReview", "PseudonymOwner",
-             "PendingReview", "LinkageModel")
+             "PendingReview", "LinkageModel", "LinkageSequence")
 
 
 def history_dir(catalog: AvroCatalog) -> Path:

@@ -2,7 +2,6 @@
 uninterrupted run of the same code over the same log must have published."""
 from __future__ import annotations
 
-from rarelog_kit.ids import event_id
 from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.topics import PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
 from rarelog_reconciler import domain
@@ -13,11 +12,8 @@ CATALOG = AvroCatalog()
 
 def replay(pipeline) -> tuple[list[tuple[str, dict]], LinkageState]:
     state, events = LinkageState(), []
-    topic = pipeline.prefix + PSEUDONYMIZED_RECORDS
     for m in sorted(pipeline.read_topic(PSEUDONYMIZED_RECORDS), key=lambda m: m.offset()):
-        value = CATALOG.decode(m.value()).value
-        events += domain.reconcile(state, value, m.offset(), event_id("reconciler", topic, m.partition(),
-                                                                        m.offset())).events
+        events += domain.reconcile_next(state, CATALOG.decode(m.value()).value).events
     return events, state
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from rarelog_kit.ids import event_id
 from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
+from rarelog_kit.topics import INTAKE_SUBMISSIONS
 
 from . import domain
 
@@ -40,7 +41,7 @@ class IngestProcessor:
         # replay of the same message decides the same way years later.
         today = datetime.fromtimestamp(message.timestamp_ms / 1000, PARIS).date()
         outcome = domain.decide(submission, self.schema, today=today,
-                                event_id=event_id(SERVICE, message.topic, message.partition, message.offset),
+                                event_id=event_id(SERVICE, INTAKE_SUBMISSIONS, message.partition, message.offset),
                                 received_at_ms=message.timestamp_ms)
         if isinstance(outcome, domain.Rejected):
             return self._reject(message, outcome.reasons)

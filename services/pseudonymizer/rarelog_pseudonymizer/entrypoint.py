@@ -1,7 +1,7 @@
 """Transport adapter: canonical (identified) record in, pseudonymised record out."""
 from __future__ import annotations
 
-from rarelog_kit.ids import event_id
+from rarelog_kit.ids import derived_id
 from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 
@@ -28,8 +28,7 @@ class PseudonymizerProcessor:
             # The dead letter holds the original bytes only: nothing the identified source topic
             # did not already hold.
             return [dead_letter(message, self.dlq_topic, SERVICE, [Reason(exc.code, str(exc), exc.field_path)])]
-        out = domain.pseudonymise(self.keys, canonical,
-                                  event_id(SERVICE, message.topic, message.partition, message.offset))
+        out = domain.pseudonymise(self.keys, canonical, derived_id(SERVICE, canonical["event_id"]))
         # Headers of the identified topic are not forwarded: only trace context may pass.
         headers = tuple(h for h in message.headers if h[0] in ("traceparent", "tracestate"))
         return [Outbound(self.output_topic, out["record_key"].encode(),

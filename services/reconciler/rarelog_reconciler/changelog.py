@@ -40,6 +40,8 @@ def to_message(catalog: AvroCatalog, change: Change) -> tuple[bytes, bytes | Non
     if change.kind == "model":
         return key, catalog.encode("LinkageModel", {"parameters_json": json.dumps(v["parameters"], sort_keys=True),
                                                     "fitted_on_records": int(v["parameters"].get("records", 0))})
+    if change.kind == "sequence":
+        return key, catalog.encode("LinkageSequence", v)
     raise ValueError(f"unknown changelog entry kind {change.kind!r}")
 
 

@@ -13,6 +13,8 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
+from rarelog_kit.ids import derived_id
+
 from .linkage import COMPARED, decide, record_from_encoding
 from .state import WIDTHS, Change, LinkageState, index_encoding, refit_model
 
@@ -53,10 +55,18 @@ def _usable_encoding(record: dict) -> dict | None:
     return enc
 
 
+def reconcile_next(state: LinkageState, record: dict) -> Outcome:
+    """Decide for the next PseudonymisedRecord read from its (one-partition) topic: its version is
+    its number in reading order, its event id derives from the pseudonymizer's. Neither depends on
+    Kafka offsets, so a run interrupted by crashes publishes what a crash-free run would."""
+    return reconcile(state, record, state.records_read + 1, derived_id("reconciler", record["event_id"]))
+
+
 def reconcile(state: LinkageState, record: dict, record_version: int, event_id: str) -> Outcome:
-    """Decide for one PseudonymisedRecord value."""
+    """Decide for one PseudonymisedRecord value, `record_version` above every earlier one."""
     key = record["record_key"]
     out = Outcome()
+    out.change(state, Change("sequence", "records", {"records_read": record_version}))
     if not state.model_logged:  # the first decision logs the model it was taken with
         out.change(state, Change("model", "current", {"parameters": state.index.model.to_dict()}))
     point = state.refit_due()

@@ -10,6 +10,7 @@ from prometheus_client import Counter, Gauge
 from rarelog_kit.ids import event_id
 from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
+from rarelog_kit.topics import LINKAGE_REVIEWS
 
 from . import changelog, domain, verdicts
 from .checkpoint import Schedule
@@ -62,11 +63,11 @@ class ReconcilerProcessor:
             value = self.catalog.decode(message.value, expect=expected).value
         except UndecodableMessage as exc:
             return [dead_letter(message, dlq, SERVICE, [Reason(exc.code, str(exc), exc.field_path)])]
-        eid = event_id(SERVICE, message.topic, message.partition, message.offset)
-        if reviews:
+        if reviews:  # verdicts enter the registry here: named after their place in their topic
+            eid = event_id(SERVICE, LINKAGE_REVIEWS, message.partition, message.offset)
             outcome = verdicts.apply_verdict(self.state, value, eid)
-        else:  # one partition: offsets order every version of every record
-            outcome = domain.reconcile(self.state, value, message.offset, eid)
+        else:  # one partition: reading order orders every version of every record
+            outcome = domain.reconcile_next(self.state, value)
         if outcome.rejection:
             code, text = outcome.rejection
             log.warning("verdict rejected", extra={"code": code, "offset": message.offset})

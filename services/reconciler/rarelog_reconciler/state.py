@@ -37,7 +37,8 @@ class Change:
     - record:<k> → {"patient_id", "record_version"}: the record's patient;
     - encoding:<k> → {"patient_id", "record_version", "encoding"}: what the fuzzy index compares;
     - review:<id> → {"patient_id", "candidate_patient_id", "record_key", "candidate_record_key"};
-    - model:current → {"parameters": model dict}."""
+    - model:current → {"parameters": model dict};
+    - sequence:records → {"records_read"}: pseudonymised records read so far (the last one's version)."""
     kind: str
     key: str
     value: dict | None
@@ -105,6 +106,7 @@ class LinkageState:
         self.reviews: dict[str, dict] = {}
         self._unplaced: dict[str, dict] = {}  # encodings whose record entry is still to come
         self.model_logged = False  # the model in force is in the changelog (a restart keeps it)
+        self.records_read = 0  # numbers the records in reading order: each one's record_version
 
     def _new_index(self, model: Model) -> PatientIndex:
         return PatientIndex(model, WIDTHS, BlockingParams.for_encoding(self.blip), self.assign)
@@ -149,6 +151,8 @@ class LinkageState:
         elif kind == "model":
             self.index.model = Model.from_dict(value["parameters"])
             self.model_logged = True
+        elif kind == "sequence":
+            self.records_read = 0 if value is None else value["records_read"]
         else:
             raise ValueError(f"unknown changelog entry kind {kind!r}")
 

@@ -177,3 +177,21 @@ def test_a_refit_with_too_few_matches_to_learn_from_keeps_the_model():
     [kept] = models[12]
     assert kept["m"] == before["m"] and kept["info"]["refit_point"] == 12 and "refit_declined_matches" in kept["info"]
     assert not models[13]  # the point is taken all the same
+
+
+def test_records_are_numbered_in_reading_order_and_the_count_survives_a_rebuild():
+    state, log = LinkageState(), []
+    first = dict(record("r0", ident()), event_id="ev-0")
+    withdrawal = dict(record("r0", operation="WITHDRAW"), event_id="ev-1")
+    for rec in (first, withdrawal):
+        log += domain.reconcile_next(state, rec).changes
+    assert state.records_read == 2
+    final = {c.changelog_key: c for c in log}  # compaction: the withdrawn record's entries are tombstones
+    rebuilt = LinkageState()
+    rebuilt.rebuild(list(final.values()))
+    again = domain.reconcile_next(rebuilt, dict(record("r0", ident()), event_id="ev-2"))
+    # The resubmitted record's version is above its withdrawal's, although compaction removed it;
+    # the event id follows the pseudonymizer's, not a Kafka offset.
+    assert linked(again)["record_version"] == 3
+    assert linked(again)["event_id"] == domain.reconcile_next(LinkageState(), dict(record("r5", ident()),
+                                                                                   event_id="ev-2")).events[0][1]["event_id"]

@@ -126,6 +126,19 @@ def test_key_index_matches_brute_force_across_flushes_and_merges():
             assert got == brute_force(entries, query, cap)
 
 
+def test_look_ups_between_additions_see_every_entry_after_merges():
+    # The service looks up before each addition: a directory made for a run must never serve the
+    # run that replaces it (a merged run can be allocated where a freed one was, with its id).
+    rng = np.random.default_rng(8)
+    index, entries = KeyIndex(flush_at=16), []
+    for row in range(2_000):
+        keys = rng.integers(1, 400, size=4).astype(np.uint64)
+        query = keys[:2].tolist()
+        assert set(index.lookup(np.array(query, dtype=np.uint64), 1000).tolist()) == brute_force(entries, query, 1000)
+        index.add(keys, row)
+        entries += [(int(k), row) for k in keys]
+
+
 def test_bulk_loaded_index_equals_one_by_one():
     rng = np.random.default_rng(6)
     keys = rng.integers(0, 30, size=(100, 4)).astype(np.uint64)  # 0 = no key

@@ -252,7 +252,8 @@ def wait_ready(paths: Paths, servers: str, timeout: float = READY_TIMEOUT) -> No
     deadline = time.monotonic() + timeout
     admin = None
     while time.monotonic() < deadline:
-        if running_pid(paths) is None:
+        pid = procs.read_pid(paths.pid_file("kafka"))
+        if pid is None or not procs.alive(pid):  # alive is enough: its argv may read empty mid-start
             raise StackError(f"kafka: the broker exited during startup; {last_lines()}")
         if procs.port_open(port):
             if admin is None:

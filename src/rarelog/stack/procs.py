@@ -7,6 +7,7 @@ ours when it is alive and its command line still carries our marker.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -153,8 +154,24 @@ def tail(path: Path, lines: int = 30) -> str:
 # --- ports ------------------------------------------------------------------
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(exclude: Collection[int] = ()) -> int:
-    """A port the kernel considers free on 127.0.0.1 right now."""
+    """A port free on 127.0.0.1 right now, below the kernel's range for outgoing connections: a
+    server port inside it can be taken as the source port of some client's connection while the
+    server is down (clients retrying a lost broker make hundreds), and the server could not restart."""
+    low = _ephemeral_low()
+    if low > 20_500:
+        candidates = list(range(20_000, low))
+        random.shuffle(candidates)
+        for port in candidates[:500]:
+            if port not in exclude and port_bindable(port):
+                return port
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind((HOST, 0))

@@ -343,7 +343,9 @@ class KeyIndex:
         self.recent: dict[int, list[int]] = {}
         self.recent_entries = 0
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
-        self._dirs: dict[int, tuple[np.uint64, np.ndarray]] = {}  # id(run keys) → (shift, offsets)
+        # id(run keys) → (run keys, shift, offsets). The run itself is kept and compared: a merged
+        # run can be allocated where a freed one was, and reuse its id.
+        self._dirs: dict[int, tuple[np.ndarray, np.uint64, np.ndarray]] = {}
 
     def __getstate__(self) -> dict:  # the directories are keyed by id(): not valid in another process
         return {**self.__dict__, "_dirs": {}}
@@ -386,20 +388,20 @@ class KeyIndex:
         self.runs.append((keys[order], rows[order]))
         while len(self.runs) >= 2 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
             self.runs.append(_merge(self.runs.pop(-2), self.runs.pop()))
-        live = {id(k) for k, _ in self.runs}
-        self._dirs = {i: d for i, d in self._dirs.items() if i in live}
+        live = {id(k): k for k, _ in self.runs}
+        self._dirs = {i: d for i, d in self._dirs.items() if live.get(i) is d[0]}
 
     def _directory(self, run_keys: np.ndarray) -> tuple[np.uint64, np.ndarray]:
         """(shift, offsets): the entries whose keys' top bits are s are offsets[s]:offsets[s + 1]."""
         found = self._dirs.get(id(run_keys))
-        if found is None:
+        if found is None or found[0] is not run_keys:
             bits = max(1, (len(run_keys) // 16).bit_length())
             shift = np.uint64(64 - bits)
             bounds = np.arange(1 << bits, dtype=np.uint64) << shift
             offsets = np.append(np.searchsorted(run_keys, bounds), len(run_keys))
-            found = self._dirs[id(run_keys)] = (shift, offsets.astype(np.uint32 if len(run_keys) < 2 ** 32
-                                                                      else np.int64))
-        return found
+            found = self._dirs[id(run_keys)] = (run_keys, shift, offsets.astype(np.uint32 if len(run_keys) < 2 ** 32
+                                                                                 else np.int64))
+        return found[1], found[2]
 
     def _span(self, run_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(first, count) of each key's entries in a run, as two searchsorted calls would give."""
@@ -480,7 +482,7 @@ class KeyIndex:
 
     def nbytes(self) -> int:
         # runs exactly; the dict at about 100 bytes per entry (Python objects)
-        return (sum(k.nbytes + r.nbytes for k, r in self.runs) + sum(d.nbytes for _, d in self._dirs.values())
+        return (sum(k.nbytes + r.nbytes for k, r in self.runs) + sum(d.nbytes for _, _, d in self._dirs.values())
                 + 100 * self.recent_entries)
 
 
