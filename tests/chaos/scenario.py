@@ -176,7 +176,9 @@ def faults_to_inflict(kills: int, stack: EmbeddedStack | None, rng: random.Rando
     return planned, skipped
 
 
-def run(env: dict[str, str], workdir: Path, *, records: int, kills: int, seed: int, say=print) -> Outcome:
+def run(env: dict[str, str], workdir: Path, *, records: int, kills: int, seed: int, say=print,
+        pause: tuple[float, float] = (1.0, 6.0)) -> Outcome:
+    """`pause`: the range of the random wait before each fault (after the previous recovery)."""
     patients = max(50, round(records / 1.33))  # the generator's cohort has about 1.33 records a patient
     cohort = cohorts.build(patients=patients, centres=max(4, min(40, patients // 500)), seed=seed, invalid=False)
     base = int(time.time() * 1000) - 60_000
@@ -202,8 +204,9 @@ def run(env: dict[str, str], workdir: Path, *, records: int, kills: int, seed: i
         outcome.reference_s = time.monotonic() - t0
         reference.stop_all()
 
-        # The load is spread over the faults (about 8 s each), so that every fault meets work in flight.
-        rate = len(messages) / max(10.0, 8.0 * len(planned))
+        # The load is spread over the faults (a pause and a recovery each), so that every fault meets
+        # work in flight.
+        rate = len(messages) / max(10.0, (sum(pause) / 2 + 4.5) * len(planned))
         say(f"chaotic run: {len(planned)} faults while {len(messages):,} submissions arrive at {rate:,.0f}/s")
         t0 = time.monotonic()
         chaotic = ChaoticRun(chaos, stack, rng, say)
@@ -212,7 +215,7 @@ def run(env: dict[str, str], workdir: Path, *, records: int, kills: int, seed: i
         publisher = threading.Thread(target=publish, args=(chaos, messages, rate), daemon=True)
         publisher.start()
         for what in planned:
-            time.sleep(rng.uniform(1.0, 6.0))  # a random moment: mid-batch, mid-commit, mid-rebuild
+            time.sleep(rng.uniform(*pause))  # a random moment: mid-batch, mid-commit, mid-rebuild
             outcome.faults.append(chaotic.inflict(what))
         publisher.join()
         chaos.wait_caught_up(timeout_s=1800)

@@ -10,8 +10,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_crashes_lose_nothing_duplicate_nothing_and_change_nothing(stack_env, tmp_path):
-    outcome = scenario.run(stack_env, tmp_path, records=2500, kills=1, seed=11, say=lambda _: None)
-    text = scenario.report(outcome, 2500, 1, 11)
+    outcome = scenario.run(stack_env, tmp_path, records=2000, kills=1, seed=11, say=lambda _: None,
+                           pause=(0.5, 2.5))
+    text = scenario.report(outcome, 2000, 1, 11)
     assert len(outcome.faults) >= 4, text
     assert not any(outcome.lost.values()) and not any(outcome.duplicated.values()), text
     assert outcome.events_equal and outcome.assignments_equal, text
