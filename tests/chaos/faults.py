@@ -63,6 +63,12 @@ def health_port(log_text: str) -> int | None:
     return port
 
 
+def service_port(pipeline, service: str, timeout_s: float = 60) -> int:
+    """The health port of `service`'s running process (waiting for its "starting" line)."""
+    wait_for(lambda: health_port(pipeline.log(service)) is not None, timeout_s, f"{service} health port")
+    return health_port(pipeline.log(service))
+
+
 def wait_for(predicate, timeout_s: float, what: str, interval_s: float = 0.2) -> float:
     """Seconds until `predicate()` held; AssertionError naming `what` after `timeout_s`."""
     start = time.monotonic()

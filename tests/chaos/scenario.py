@@ -26,7 +26,7 @@ from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.topics import (INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PATIENT_EVENTS,
                                 PSEUDONYMIZED_RECORDS, dlq, ensure_topics)
 from rarelog_registry_store.checksum import table_checksums
-from tests.chaos.faults import EmbeddedStack, health_port, ready, wait_for
+from tests.chaos.faults import EmbeddedStack, ready, service_port, wait_for
 from tests.integration import cohort as cohorts
 from tests.integration.harness import SERVICES, Pipeline
 
@@ -106,8 +106,7 @@ class ChaoticRun:
         self._checked: dict[str, float] = {}
 
     def port(self, service: str) -> int:
-        wait_for(lambda: health_port(self.pipeline.log(service)) is not None, 60, f"{service} health port")
-        return health_port(self.pipeline.log(service))
+        return service_port(self.pipeline, service)
 
     def start_service(self, service: str) -> None:
         before = self.pipeline.log(service).count('"starting"')

@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from rarelog_kit.health import Health, Metrics
-from tests.chaos.faults import health_port, wait_for
+from tests.chaos.faults import service_port, wait_for
 from tests.integration import cohort as cohorts
 from tests.integration.harness import SERVICES
 from tests.integration.test_walking_skeleton import publish
@@ -90,5 +90,5 @@ def test_metrics_of_every_running_service(pipeline):
     expected = {"ingest": common | {"rarelog_records_rejected_total"}, "pseudonymizer": common,
                 "reconciler": common | {"rarelog_linkage_decisions_total"}, "registry-store": common}
     for service in SERVICES:
-        port = health_port(pipeline.log(service))
+        port = service_port(pipeline, service)
         wait_for(lambda: expected[service] <= metric_names(port), 15, f"{service} metrics")

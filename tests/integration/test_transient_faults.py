@@ -8,7 +8,7 @@ import time
 import pytest
 
 from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PSEUDONYMIZED_RECORDS, dlq
-from tests.chaos.faults import EmbeddedStack, health_port, ready, wait_for
+from tests.chaos.faults import EmbeddedStack, ready, service_port, wait_for
 from tests.integration import cohort as cohorts
 from tests.integration import linkage_replay
 from tests.integration.harness import SERVICES
@@ -30,11 +30,7 @@ def stack(stack_env):
 
 
 def ports(pipeline) -> dict[str, int]:
-    found = {}
-    for service in SERVICES:
-        wait_for(lambda: health_port(pipeline.log(service)) is not None, 30, f"{service} health port")
-        found[service] = health_port(pipeline.log(service))
-    return found
+    return {service: service_port(pipeline, service, 30) for service in SERVICES}
 
 
 def unready_while_away(port_of: dict[str, int], affected: tuple[str, ...]) -> set[str]:
