@@ -171,8 +171,11 @@ class TransactionalLoop:
                     except ClientWedged as exc:
                         self._replace_clients(stop, str(exc))
                         return
-            elif not msgs:
-                probe.idle()
+            elif not msgs and probe.idle() and self.brokers_were_down:
+                # Back, but an idle consumer that lost the broker may never fetch again (a stale
+                # group coordinator, as for the producer): start afresh now, not on a batch.
+                self._replace_clients(stop, "the broker was unreachable")
+                return
 
     def _replace_clients(self, stop: threading.Event, why: str) -> None:
         """New clients under the same transactional id: initialising them fences the wedged producer

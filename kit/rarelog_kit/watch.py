@@ -20,17 +20,19 @@ class IdleProbe:
         self.consumer, self.topics, self.health, self.interval_s, self.also = consumer, topics, health, interval_s, also
         self._last = 0.0
 
-    def idle(self) -> None:
+    def idle(self) -> bool:
+        """Checks if due; True when the broker has just answered."""
         if time.monotonic() - self._last < self.interval_s:
-            return
+            return False
         self._last = time.monotonic()
         try:
             self.consumer.list_topics(self.topics[0], timeout=2)
         except KafkaException as exc:
             self.health.set_ready(False, f"Kafka broker unreachable: {exc.args[0].name()}")
-            return
+            return False
         reason = self.also() if self.also is not None else None
         self.health.set_ready(reason is None, reason or "")
+        return True
 
 
 class LagWatch:
