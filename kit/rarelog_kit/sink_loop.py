@@ -114,7 +114,7 @@ class PostgresSinkLoop:
                 self.conn.close()
 
     def _database_unreachable(self) -> str | None:
-        """Idle: a dead connection is only found out by using it. Reconnecting waits for the next batch."""
+        """Idle: a dead connection is only found out by using it, so use it (reconnecting if needed)."""
         try:
             if self.conn is None or self.conn.closed:
                 self.conn = psycopg.connect(self.database_url, autocommit=False, connect_timeout=2)
