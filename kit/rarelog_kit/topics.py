@@ -20,6 +20,8 @@ PSEUDONYMIZED_RECORDS = "registry.pseudonymized.records"
 PATIENT_EVENTS = "registry.patient.events"
 RECONCILER_CHANGELOG = "registry.reconciler.changelog"
 LINKAGE_REVIEWS = "registry.linkage.reviews"
+PSEUDONYMIZED_DEATHS = "registry.deaths.pseudonymized"
+DEATH_OUTCOMES = "registry.deaths.outcomes"
 
 
 def dlq(topic: str) -> str:
@@ -56,6 +58,12 @@ def catalogue(partitions: int = 6, intake_retention_days: int = 7) -> list[Topic
         TopicSpec(dlq(PSEUDONYMIZED_RECORDS), 1, forever),
         TopicSpec(LINKAGE_REVIEWS, 1, forever),
         TopicSpec(dlq(LINKAGE_REVIEWS), 1, forever),
+        # Deaths of official deceased-persons files, pseudonymised by `rarelog deaths import`
+        # (docs/decisions/0009): the reconciler's third input, kept like the records; and what
+        # it made of each, for the import's summary (a report, not history: kept 30 days).
+        TopicSpec(PSEUDONYMIZED_DEATHS, 1, forever),
+        TopicSpec(dlq(PSEUDONYMIZED_DEATHS), 1, forever),
+        TopicSpec(DEATH_OUTCOMES, 1, _retained(30)),
         TopicSpec(PATIENT_EVENTS, 1, forever),
         TopicSpec(dlq(PATIENT_EVENTS), 1, forever),
         # One partition: the reconciler is a single active instance and rebuilds from it on start.

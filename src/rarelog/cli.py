@@ -158,6 +158,53 @@ def cmd_omop(args: argparse.Namespace) -> int:
     return omop.run_refresh(cli_settings.require(s.database_url, "DATABASE_URL"), s.warehouse_schema, args.vocabulary)
 
 
+DEATHS_IMPORT = """\
+Reads INSEE deceased-persons files (unreadable lines are reported with their line number, exact
+duplicates skipped), pseudonymises every death here with the pseudonymizer's key
+(RARELOG_PSEUDONYM_KEY_FILE, as the pseudonymizer's), publishes it to registry.deaths.pseudonymized
+and waits for the reconciler's verdict on each. A match becomes a VitalStatusVerified patient event;
+a death already verified is not published again, so importing a file twice changes nothing. With
+DATABASE_URL, it then waits for the warehouse and counts the verified deaths that contradict a
+centre's report (registry.vital_status_conflict)."""
+
+
+def cmd_deaths_import(args: argparse.Namespace) -> int:
+    from rarelog import settings as cli_settings
+    from rarelog.deaths import importer
+    from rarelog_kit.runner import StartupError
+    from rarelog_pseudonymizer.keys import load_key_ring
+
+    s = cli_settings.load()
+    bootstrap = cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS")
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        print(f"rarelog deaths import: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    import os
+
+    from rarelog.stack import embedded_env
+    key_file = embedded_env().get("RARELOG_PSEUDONYM_KEY_FILE")  # the environment's, else the embedded stack's
+    previous = [Path(p.strip()) for p in os.environ.get("RARELOG_PSEUDONYM_PREVIOUS_KEY_FILES", "").split(",") if p.strip()]
+    try:
+        ring = load_key_ring(Path(key_file) if key_file else None, previous)
+    except StartupError as exc:
+        print(f"rarelog deaths import: {exc}", file=sys.stderr)
+        return 2
+    try:
+        summary = importer.import_files([Path(f) for f in args.files], ring, bootstrap, prefix=s.topic_prefix,
+                                        client_config=s.kafka_client_config, wait=not args.no_wait,
+                                        timeout_s=args.timeout)
+        if summary.reported and s.database_url:
+            summary.conflicts = importer.conflicts(summary, bootstrap, s.database_url, prefix=s.topic_prefix,
+                                                   schema=s.warehouse_schema, client_config=s.kafka_client_config,
+                                                   timeout_s=args.timeout)
+    except TimeoutError as exc:
+        print(f"rarelog deaths import: {exc}", file=sys.stderr)
+        return 1
+    importer.print_summary(summary)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rarelog.demo import run_demo
 
@@ -264,10 +311,26 @@ def parser() -> argparse.ArgumentParser:
     from rarelog import operate
     operate.add_parsers(sub)
 
+    from rarelog.access import cli as access_cli
+    access_cli.add_parsers(sub)
+
+    from rarelog.deaths import evaluate as deaths_eval
     from rarelog.deaths import generate as deaths_generate
 
-    s = sub.add_parser("deaths", help="INSEE deceased-persons files: 'rarelog deaths generate' writes test files")
+    s = sub.add_parser("deaths", help="INSEE deceased-persons files: 'rarelog deaths import' verifies vital "
+                                      "status against them; 'generate' writes test files, 'eval' measures the matching")
     deaths = s.add_subparsers(dest="deaths_command", required=True)
+    i = deaths.add_parser("import", help="pseudonymise the deaths of INSEE files, have the reconciler match them "
+                                         "against the registry's patients, and summarise",
+                          description=DEATHS_IMPORT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("files", nargs="+", help="INSEE deceased-persons files (fixed width, as published)")
+    i.add_argument("--no-wait", action="store_true", help="publish only: do not wait for the reconciler's matching")
+    i.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the matching (1800)")
+    i.set_defaults(func=cmd_deaths_import)
+    v = deaths.add_parser("eval", help="precision and recall of the death matching on a generated file, "
+                                       "in process (no broker)")
+    deaths_eval.add_arguments(v)
+    v.set_defaults(func=deaths_eval.run)
     g = deaths.add_parser("generate", help="an INSEE-format file with deaths of a synthetic cohort's patients "
                                            "among strangers, and its ground truth",
                           description=deaths_generate.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -13,10 +13,13 @@ from typing import Callable
 import psycopg
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
+from rarelog_kit.topics import (INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PATIENT_EVENTS,
+                               PSEUDONYMIZED_DEATHS, PSEUDONYMIZED_RECORDS)
 
 STAGES = (("ingest", INTAKE_SUBMISSIONS), ("pseudonymizer", INTAKE_RECORDS),
-          ("reconciler", PSEUDONYMIZED_RECORDS), ("reconciler", LINKAGE_REVIEWS), ("registry-store", PATIENT_EVENTS))
+          ("reconciler", PSEUDONYMIZED_RECORDS), ("reconciler", LINKAGE_REVIEWS), ("reconciler", PSEUDONYMIZED_DEATHS),
+          ("registry-store", PATIENT_EVENTS))
+_LABELS = {LINKAGE_REVIEWS: "reviews", PSEUDONYMIZED_DEATHS: "deaths"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ def progress(bootstrap: str, database_url: str, prefix: str = "", schema: str = 
             caught_up = not behind or not _has_message(consumer, topic, positions, ends, behind)
         finally:
             consumer.close()
-        label = f"{stage} (reviews)" if topic.endswith(LINKAGE_REVIEWS) else stage
+        what = next((w for t, w in _LABELS.items() if topic.endswith(t)), None)
+        label = f"{stage} ({what})" if what else stage
         result.append(StageProgress(label, topic, sum(positions.values()), sum(ends.values()), caught_up))
     return result
 

@@ -71,6 +71,9 @@ def run_switch(t: Target, drop_old: bool) -> int:
     old = switch.switch(t.database_url, t.client_config, t.topic, t.group,
                         (t.registry, t.analytics, omop_schema(t.registry)), (*fresh, omop_schema(fresh[0])), suffix)
     print(f"switched: {t.registry} / {t.analytics} / {omop_schema(t.registry)} now hold the replay")
+    studies = _refresh_studies(t)
+    if studies:
+        print(f"study views rebuilt over the replay: {', '.join(studies)}")
     if old and drop_old:
         t.drop(old[1], old[2], old[0])
         print(f"dropped the previous warehouse ({', '.join(old)})")
@@ -78,6 +81,15 @@ def run_switch(t: Target, drop_old: bool) -> int:
         print(f"previous warehouse kept as {' / '.join(old)}; drop it with: "
               f"DROP SCHEMA {old[1]} CASCADE; DROP SCHEMA IF EXISTS {old[2]} CASCADE; DROP SCHEMA {old[0]} CASCADE;")
     return 0
+
+
+def _refresh_studies(t: Target) -> list[str]:
+    from rarelog.access import cli as access_cli
+    from rarelog.access import store as access_store
+    from rarelog.access.settings import AccessSettings
+
+    place = access_store.Place(t.database_url, t.registry, AccessSettings().access_schema, access_cli.who())
+    return access_store.refresh_after_replay(place)
 
 
 def run_as_of(t: Target, as_of: datetime, into: str, analytics_into: str | None) -> int:

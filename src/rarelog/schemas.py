@@ -13,7 +13,8 @@ from rarelog_kit.serde import AvroCatalog
 # the reconciler changelog): the data kept forever must stay readable.
 PERMANENT = ("PseudonymisedRecord", "RecordLinked", "RecordWithdrawn", "LinkageIndexEntry", "PossibleMatch",
              "PossibleMatchResolved", "PatientsMerged", "PatientSplit", "LinkageReview", "PseudonymOwner",
-             "PendingReview", "LinkageModel", "LinkageSequence")
+             "PendingReview", "LinkageModel", "LinkageSequence", "PseudonymisedDeath", "VitalStatusVerified",
+             "VerifiedDeath")
 
 
 def history_dir(catalog: AvroCatalog) -> Path:

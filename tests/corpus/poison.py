@@ -38,7 +38,7 @@ ACCEPTS = {
     PSEUDONYMIZED_RECORDS: ("PseudonymisedRecord",),
     LINKAGE_REVIEWS: ("LinkageReview",),
     PATIENT_EVENTS: ("RecordLinked", "RecordWithdrawn", "PossibleMatch", "PossibleMatchResolved",
-                     "PatientsMerged", "PatientSplit"),
+                     "PatientsMerged", "PatientSplit", "VitalStatusVerified"),
 }
 
 # Poison submissions per 10,000; the SDM-MR rules (the invalid corpus) take the rest.

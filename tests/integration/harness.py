@@ -92,8 +92,9 @@ class Pipeline:
 
     def wait_caught_up(self, timeout_s: float = 240) -> None:
         try:
+            # a service that died (a crash at start, say) fails the wait at once, not at its timeout
             wait_until_caught_up(self.bootstrap, self.database_url, prefix=self.prefix, schema=self.schema,
-                                 timeout_s=timeout_s)
+                                 timeout_s=timeout_s, on_progress=lambda _: self.assert_running())
         finally:
             self.assert_running()
 

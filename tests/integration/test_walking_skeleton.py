@@ -68,6 +68,8 @@ def test_submissions_become_patients_and_nothing_identifying_leaks(pipeline):
 
     # No identity value in any byte after the pseudonymizer, nor in the warehouse.
     needles = cohorts.identity_strings(cohort.identities)
+    # The warehouse keeps death dates as dates: one equal to a birth date is no leak there.
+    warehouse_needles = cohorts.identity_strings(cohort.identities, cohorts.death_dates([s for s, _ in cohort.valid]))
     assert len(needles) > 100
     haystacks = {topic: b"\n".join((m.key() or b"") + b" " + (m.value() or b"") + b" " +
                                    b" ".join(v for _, v in (m.headers() or []))
@@ -78,6 +80,6 @@ def test_submissions_become_patients_and_nothing_identifying_leaks(pipeline):
         haystacks[f"{service} log"] = pipeline.log(service).encode()
     for where, raw in haystacks.items():
         text = RANDOM_IDS.sub("#", raw.decode("utf-8", "replace"))
-        leaks = sorted(n for n in needles if n in text)
+        leaks = sorted(n for n in (warehouse_needles if where == "warehouse" else needles) if n in text)
         assert not leaks, f"identity found in {where}: {len(leaks)} values"
     assert haystacks[PATIENT_EVENTS] and haystacks["warehouse"] and haystacks["ingest log"]

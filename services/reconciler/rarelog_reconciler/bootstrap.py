@@ -7,7 +7,8 @@ from functools import partial
 from rarelog_kit.health import Health, Metrics
 from rarelog_kit.kafka_loop import TransactionalLoop
 from rarelog_kit.serde import catalog_for
-from rarelog_kit.topics import LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG, dlq
+from rarelog_kit.topics import (DEATH_OUTCOMES, LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_DEATHS,
+                               PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG, dlq)
 
 from .checkpoint import Schedule
 from .entrypoint import SERVICE, ReconcilerProcessor
@@ -21,8 +22,11 @@ def build(settings: ReconcilerSettings, health: Health, metrics: Metrics) -> Tra
     assign = AssignParams(link=settings.link_probability, review=settings.review_probability, scale_prior=True)
     topics = {"records": settings.topic(PSEUDONYMIZED_RECORDS), "reviews": settings.topic(LINKAGE_REVIEWS),
               "events": settings.topic(PATIENT_EVENTS), "changelog": settings.topic(RECONCILER_CHANGELOG),
-              "records_dlq": settings.topic(dlq(PSEUDONYMIZED_RECORDS)), "reviews_dlq": settings.topic(dlq(LINKAGE_REVIEWS))}
+              "records_dlq": settings.topic(dlq(PSEUDONYMIZED_RECORDS)), "reviews_dlq": settings.topic(dlq(LINKAGE_REVIEWS)),
+              "deaths": settings.topic(PSEUDONYMIZED_DEATHS), "deaths_dlq": settings.topic(dlq(PSEUDONYMIZED_DEATHS)),
+              "death_outcomes": settings.topic(DEATH_OUTCOMES)}
     processor = ReconcilerProcessor(catalog_for(settings), settings.kafka_common(), topics,
                                     partial(LinkageState, model, assign), metrics.registry, settings.state_dir,
                                     Schedule(settings.checkpoint_interval_s, settings.checkpoint_min_records))
-    return TransactionalLoop(settings, SERVICE, [topics["records"], topics["reviews"]], processor, health, metrics)
+    return TransactionalLoop(settings, SERVICE, [topics["records"], topics["reviews"], topics["deaths"]], processor,
+                             health, metrics)

@@ -42,6 +42,8 @@ def to_message(catalog: AvroCatalog, change: Change) -> tuple[bytes, bytes | Non
                                                     "fitted_on_records": int(v["parameters"].get("records", 0))})
     if change.kind == "sequence":
         return key, catalog.encode("LinkageSequence", v)
+    if change.kind == "death":
+        return key, catalog.encode("VerifiedDeath", v)
     raise ValueError(f"unknown changelog entry kind {change.kind!r}")
 
 

@@ -36,6 +36,7 @@ def review_id_for(event_id: str) -> str:
 @dataclass
 class Outcome:
     events: list[tuple[str, dict]] = field(default_factory=list)  # (schema name, value)
+    reports: list[tuple[str, dict]] = field(default_factory=list)  # to the deaths' outcomes topic
     changes: list[Change] = field(default_factory=list)
     rejection: tuple[str, str] | None = None  # (code, message): a verdict that cannot apply
     decision: str = ""                        # for metrics: exact, link, review, new, withdrawn...

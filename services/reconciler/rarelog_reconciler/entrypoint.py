@@ -1,5 +1,5 @@
-"""Transport adapter: pseudonymised records and reviewers' verdicts in; patient events and the
-state's changelog out, in one transaction per batch."""
+"""Transport adapter: pseudonymised records, reviewers' verdicts and pseudonymised deaths in;
+patient events, the state's changelog and the deaths' outcomes out, in one transaction per batch."""
 from __future__ import annotations
 
 import logging
@@ -12,18 +12,20 @@ from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 from rarelog_kit.topics import LINKAGE_REVIEWS
 
-from . import changelog, domain, verdicts
+from . import changelog, deaths, domain, verdicts
 from .checkpoint import Schedule
 from .state import LinkageState
 
 SERVICE = "reconciler"
+_EXPECTED = {"records": "PseudonymisedRecord", "reviews": "LinkageReview", "deaths": "PseudonymisedDeath"}
 log = logging.getLogger(__name__)
 
 
 class ReconcilerProcessor:
     def __init__(self, catalog: AvroCatalog, consumer_config: dict, topics: dict[str, str], new_state,
                  registry=None, state_dir: Path | None = None, schedule: Schedule | None = None) -> None:
-        """topics: records, reviews, events, changelog, and the dead-letter topic of each input.
+        """topics: records, reviews, deaths, events, changelog, death_outcomes, and the dead-letter
+        topic of each input.
         state_dir, schedule: where and when to checkpoint the state (None: never)."""
         self.catalog, self.consumer_config, self.topics, self.new_state = catalog, consumer_config, topics, new_state
         self.state_dir, self.schedule = state_dir, schedule if state_dir is not None else None
@@ -56,16 +58,17 @@ class ReconcilerProcessor:
         self.schedule.done()  # after a failure too: retry at the next due point, not every batch
 
     def process(self, message: Inbound) -> list[Outbound]:
-        reviews = message.topic == self.topics["reviews"]
-        expected = ("LinkageReview",) if reviews else ("PseudonymisedRecord",)
-        dlq = self.topics["reviews_dlq" if reviews else "records_dlq"]
+        source = next((s for s in ("reviews", "deaths") if message.topic == self.topics[s]), "records")
+        dlq = self.topics[f"{source}_dlq"]
         try:
-            value = self.catalog.decode(message.value, expect=expected).value
+            value = self.catalog.decode(message.value, expect=(_EXPECTED[source],)).value
         except UndecodableMessage as exc:
             return [dead_letter(message, dlq, SERVICE, [Reason(exc.code, str(exc), exc.field_path)])]
-        if reviews:  # verdicts enter the registry here: named after their place in their topic
+        if source == "reviews":  # verdicts enter the registry here: named after their place in their topic
             eid = event_id(SERVICE, LINKAGE_REVIEWS, message.partition, message.offset)
             outcome = verdicts.apply_verdict(self.state, value, eid)
+        elif source == "deaths":
+            outcome = deaths.verify_death(self.state, value)
         else:  # one partition: reading order orders every version of every record
             outcome = domain.reconcile_next(self.state, value)
         if outcome.rejection:
@@ -78,6 +81,8 @@ class ReconcilerProcessor:
         trace = tuple(h for h in message.headers if h[0] in ("traceparent", "tracestate"))
         out = [Outbound(self.topics["events"], value["patient_id"].encode(), self.catalog.encode(name, value), trace)
                for name, value in outcome.events]
+        out += [Outbound(self.topics["death_outcomes"], value["import_id"].encode(), self.catalog.encode(name, value))
+                for name, value in outcome.reports]
         for change in outcome.changes:
             key, encoded = changelog.to_message(self.catalog, change)
             out.append(Outbound(self.topics["changelog"], key, encoded))

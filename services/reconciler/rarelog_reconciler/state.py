@@ -38,7 +38,8 @@ class Change:
     - encoding:<k> → {"patient_id", "record_version", "encoding"}: what the fuzzy index compares;
     - review:<id> → {"patient_id", "candidate_patient_id", "record_key", "candidate_record_key"};
     - model:current → {"parameters": model dict};
-    - sequence:records → {"records_read"}: pseudonymised records read so far (the last one's version)."""
+    - sequence:records → {"records_read"}: pseudonymised records read so far (the last one's version);
+    - death:<death_id> → {"record_key", "patient_id", "death_date"}: a death verified (deaths.py)."""
     kind: str
     key: str
     value: dict | None
@@ -107,6 +108,8 @@ class LinkageState:
         self._unplaced: dict[str, dict] = {}  # encodings whose record entry is still to come
         self.model_logged = False  # the model in force is in the changelog (a restart keeps it)
         self.records_read = 0  # numbers the records in reading order: each one's record_version
+        self.deaths: dict[str, dict] = {}              # death id -> VerifiedDeath value
+        self._deaths_of_record: dict[str, list[str]] = {}
 
     def _new_index(self, model: Model) -> PatientIndex:
         return PatientIndex(model, WIDTHS, BlockingParams.for_encoding(self.blip), self.assign)
@@ -124,6 +127,10 @@ class LinkageState:
 
     def records_of_patient(self, patient_id: str) -> list[str]:
         return self.index.records_of_patient(patient_id)
+
+    def deaths_of_patient(self, patient_id: str) -> list[str]:
+        """Deaths verified on any of the patient's records (they follow records through merges)."""
+        return [d for k in self.records_of_patient(patient_id) for d in self._deaths_of_record.get(k, ())]
 
     # -- changing ------------------------------------------------------------------------------
     def apply(self, change: Change) -> None:
@@ -153,6 +160,13 @@ class LinkageState:
             self.model_logged = True
         elif kind == "sequence":
             self.records_read = 0 if value is None else value["records_read"]
+        elif kind == "death":
+            old = self.deaths.pop(key, None)
+            if old is not None:
+                self._deaths_of_record[old["record_key"]].remove(key)
+            if value is not None:
+                self.deaths[key] = value
+                self._deaths_of_record.setdefault(value["record_key"], []).append(key)
         else:
             raise ValueError(f"unknown changelog entry kind {kind!r}")
 
@@ -194,6 +208,7 @@ class LinkageState:
 
     def summary(self) -> dict[str, int]:
         live = self.index.patient_of[:self.index.store.size] >= 0
-        return {"records": self.index.size, "patients": int(np.count_nonzero(self.index.records_of > 0)),
+        return {"records": self.index.size, "patients": self.index.patient_count(),
                 "pseudonyms": len(self.record_of_pseudonym), "pending_reviews": len(self.reviews),
+                "verified_deaths": len(self.deaths),
                 "index_rows": int(live.sum()), "index_bytes": self.index.nbytes()}

@@ -195,3 +195,14 @@ def test_records_are_numbered_in_reading_order_and_the_count_survives_a_rebuild(
     assert linked(again)["record_version"] == 3
     assert linked(again)["event_id"] == domain.reconcile_next(LinkageState(), dict(record("r5", ident()),
                                                                                    event_id="ev-2")).events[0][1]["event_id"]
+
+
+def test_the_patient_count_is_exact_beyond_the_index_first_capacity():
+    state = LinkageState()
+    def word(n: int) -> str:  # a distinct name per number
+        return "".join("BCDFGHJKLMNPRSTVZ"[(n // 17 ** k) % 17] + "AEIOU"[(n // 5 ** k) % 5] for k in range(4))
+
+    for i in range(1500):  # more patients than the 1,024 the index starts with room for
+        run(state, record(f"r{i}", ident(word(i), word(i + 7919), f"19{i % 90 + 10:02d}-0{i % 9 + 1}-1{i % 9}")),
+            i + 1)
+    assert state.summary()["patients"] == 1500

@@ -4,6 +4,8 @@ Patient events arrive in one total order (one partition), and merges and splits 
 between patients, so a batch becomes steps applied in that order: each run of RecordLinked /
 RecordWithdrawn is one bulk RowChanges, each linkage event a step of its own. Within a run a
 record keeps its highest version, and the store's upsert refuses older versions too (0006).
+A verified death (VitalStatusVerified) is a row of its own, keyed by death_id: it names a record,
+not a patient, so its place among the other steps does not matter (death_rows.py).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import datetime, timezone
 
 from . import clinical_rows
 from .clinical_rows import date_parts as _date_parts
+from .death_rows import VITAL_EVENTS, DeathsVerified, death_problem, death_row
 
 RECORD_EVENTS = ("RecordLinked", "RecordWithdrawn")
 LINKAGE_EVENTS = ("PossibleMatch", "PossibleMatchResolved", "PatientsMerged", "PatientSplit")
@@ -74,7 +77,7 @@ class RecordsMoved:
         return {self.source, self.target}
 
 
-Step = RowChanges | MatchRaised | MatchResolved | RecordsMoved
+Step = RowChanges | MatchRaised | MatchResolved | RecordsMoved | DeathsVerified
 
 
 def _instant(value: datetime | int) -> datetime:
@@ -85,13 +88,20 @@ def unappliable(name: str, e: dict) -> str | None:
     """Why a decoded event cannot be applied (it is then quarantined, not fatal to the batch)."""
     if name == "PossibleMatchResolved" and e["verdict"] not in VERDICT_STATUS:
         return f"a possible match cannot be resolved with verdict {e['verdict']}"
+    if name in VITAL_EVENTS:
+        return death_problem(e)
     return None
 
 
 def plan(events: list[tuple[str, dict]]) -> list[Step]:
     steps: list[Step] = []
     run: list[tuple[str, dict]] = []
+    deaths = DeathsVerified()
     for name, e in events:
+        if name in VITAL_EVENTS:
+            # Not a break in the run: a death row is joined to its record only by the views.
+            deaths.rows[e["death_id"]] = death_row(e)
+            continue
         if name in RECORD_EVENTS:
             run.append((name, e))
             continue
@@ -101,6 +111,8 @@ def plan(events: list[tuple[str, dict]]) -> list[Step]:
         steps.append(_LINKAGE_STEPS[name](e))
     if run:
         steps.append(changes_for(run))
+    if deaths.rows:
+        steps.append(deaths)
     return steps
 
 

@@ -12,7 +12,7 @@ from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 from . import domain, store
 
 SERVICE = "registry-store"
-EVENT_TYPES = domain.RECORD_EVENTS + domain.LINKAGE_EVENTS
+EVENT_TYPES = domain.RECORD_EVENTS + domain.LINKAGE_EVENTS + domain.VITAL_EVENTS
 log = logging.getLogger(__name__)
 
 

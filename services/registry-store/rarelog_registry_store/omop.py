@@ -25,6 +25,9 @@ import psycopg
 TABLES = ("person", "observation_period", "visit_occurrence", "condition_occurrence", "drug_exposure",
           "observation", "death", "location", "care_site", "cdm_source")
 REGISTRY_TYPE = 32879  # Type Concept "Registry": the provenance of every row
+# An INSEE-verified death's type: "Registry" as well, the deceased-persons file being INSEE's
+# national register of persons (RNIPP); a centre's stated death keeps REGISTRY_TYPE.
+INSEE_DEATH_TYPE = 32879
 GENDER = {"M": 8507, "F": 8532}  # the standard OMOP gender concepts; anything else is 0
 CDM_VERSION_CONCEPT = 756265  # "OMOP CDM Version 5.4.0" (vocabulary CDM)
 # Activity contexts (docs/sdm-mr.md) that are a visit of the patient, by the standard Visit concept:
@@ -213,15 +216,25 @@ def refresh(conn: psycopg.Connection, registry: str, vocabulary: str | None = No
         LEFT JOIN omop_code m ON m.source_value = t.atc
         WHERE coalesce(t.atc, t.orphan_medicine_code) IS NOT NULL""")
 
-    # death: one per deceased person. A partial death date follows the specification's convention
-    # (December, last day of the month), never after today; no date: the last date a record was known.
+    # death: one per deceased person (registry.patient_vital_status: a centre's record says so, or
+    # INSEE's deceased-persons file). The INSEE-verified date when it has no conflict with the
+    # centres (type 32879 too: the file comes from the national register of persons); else the
+    # earliest date a centre states; else the last date a record was known. A partial date follows
+    # the specification's convention (December, last day of the month), never after today.
     stated = ("CASE WHEN x.death_year IS NOT NULL THEN least(coalesce(make_date(x.death_year, x.death_month, x.death_day), "
               "(make_date(x.death_year, coalesce(x.death_month, 12), 1) + interval '1 month' - interval '1 day')::date), "
               "current_date) END")
     conn.execute(f"""
         INSERT INTO {o}.death (person_id, death_date, death_type_concept_id)
-        SELECT x.person_id, coalesce(min({stated}), max(x.last_known)), {REGISTRY_TYPE}
-        FROM omop_record x WHERE x.deceased GROUP BY x.person_id""")
+        SELECT x.person_id,
+               coalesce(max(least(v.death_date, current_date)) FILTER (WHERE v.death_date_source = 'INSEE'),
+                        min({stated}) FILTER (WHERE x.deceased), max(x.last_known) FILTER (WHERE x.deceased),
+                        max(x.last_known)),
+               CASE WHEN bool_or(v.death_date_source = 'INSEE') THEN {INSEE_DEATH_TYPE} ELSE {REGISTRY_TYPE} END
+        FROM omop_record x
+        JOIN {o}.person pe USING (person_id)
+        JOIN {r}.patient_vital_status v ON v.patient_id = pe.person_source_value
+        WHERE v.deceased GROUP BY x.person_id""")
 
     # observation: the consent and research items of each record, the cause of death (rare
     # disease or not) and the undiagnosed status of a person (docs/warehouse.md, undiagnosed_share).

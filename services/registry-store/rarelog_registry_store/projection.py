@@ -8,7 +8,8 @@ gives the same rows, which the bulk replay then writes once each with COPY:
 - a merge or a split moves the records present at that point in the log (a merge: every record
   of the merged patient as well as those listed); a later winning version sets its own patient;
 - a possible match keeps its first raising; a verdict updates a raised match, else does nothing;
-- the merge and split journal keeps each event's first occurrence.
+- the merge and split journal keeps each event's first occurrence;
+- a verified death keeps the last event of its death_id (the sink's upsert).
 The patient table is not folded: it is one INSERT…SELECT over the final records (store.py).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import domain
+from .death_rows import death_row
 
 _PATIENT, _VERSION = 1, 3
 
@@ -29,10 +31,13 @@ class Projection:
     clinical: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)
     matches: dict[str, list] = field(default_factory=dict)      # review_id -> possible_match row
     journal: dict[str, tuple] = field(default_factory=dict)     # event_id -> patient_link_event row
+    deaths: dict[str, tuple] = field(default_factory=dict)      # death_id -> death_verified row
 
     def apply(self, name: str, e: dict) -> None:
         if name in domain.RECORD_EVENTS:
             self._record(name, e)
+        elif name in domain.VITAL_EVENTS:
+            self.deaths[e["death_id"]] = death_row(e)
         else:
             step = domain.plan([(name, e)])[0]
             if isinstance(step, domain.MatchRaised):
@@ -87,6 +92,11 @@ class Projection:
             else:
                 yield from self.clinical[key].get(table, ())
 
+    def death_rows(self):
+        """death_verified rows in death_id order (the primary key's order)."""
+        return (self.deaths[k] for k in sorted(self.deaths))
+
     def row_count(self) -> int:
         return (len(self.records) + sum(len(d) for d in self.diagnoses.values()) + len(self.matches) +
-                len(self.journal) + sum(len(rows) for c in self.clinical.values() for rows in c.values()))
+                len(self.journal) + len(self.deaths) +
+                sum(len(rows) for c in self.clinical.values() for rows in c.values()))

@@ -21,6 +21,7 @@ from rarelog_kit.topic_reader import read_to_end
 
 from . import domain, omop, store
 from .clinical_rows import TABLES as CLINICAL_TABLES
+from .death_rows import DEATH_COLUMNS
 from .entrypoint import EVENT_TYPES
 from .migrations import migrate
 from .projection import Projection
@@ -115,6 +116,7 @@ def write(conn: psycopg.Connection, registry: str, projection: Projection, quara
         copy("possible_match", MATCH_COLUMNS,
              ((*r[:_AGREEMENT], Jsonb(r[_AGREEMENT]), *r[_AGREEMENT + 1:]) for r in projection.matches.values()))
         copy("patient_link_event", domain.LINK_EVENT_COLUMNS, projection.journal.values())
+        copy("death_verified", DEATH_COLUMNS, projection.death_rows())
         copy("quarantined_event", QUARANTINE_COLUMNS, quarantined)
         cur.execute(store.patients_sql(registry))
         written += cur.rowcount

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import psycopg
 
-from . import clinical_store, linkage_store
-from .domain import DIAGNOSIS_COLUMNS, RECORD_COLUMNS, RowChanges, Step
+from . import clinical_store, death_store, linkage_store
+from .domain import DIAGNOSIS_COLUMNS, RECORD_COLUMNS, DeathsVerified, RowChanges, Step
 
 _EVENT = RECORD_COLUMNS.index("last_event_id")
 
@@ -15,6 +15,8 @@ def write(conn: psycopg.Connection, schema: str, steps: list[Step]) -> None:
         for step in steps:
             if isinstance(step, RowChanges):
                 touched |= write_records(cur, schema, step)
+            elif isinstance(step, DeathsVerified):
+                touched |= death_store.write(cur, schema, step)
             else:
                 touched |= linkage_store.apply(cur, schema, step)
         # Patient rows derive from the batch's end state, so each is rewritten once, at the end.

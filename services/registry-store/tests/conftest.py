@@ -27,13 +27,29 @@ class Events:
     """Decoded patient events, (schema name, value), as the sink hands them to the domain."""
 
     @staticmethod
-    def linked(key, patient, version, codes=("ORPHA:558",), rule="new-patient", centre="S001"):
+    def linked(key, patient, version, codes=("ORPHA:558",), rule="new-patient", centre="S001", death=None,
+               clinical=None):
+        """death: a partial date ("2024-03") the centre reports; clinical: a ClinicalData value."""
         return ("RecordLinked", {
             "event_id": f"link-{key}-{version}", "patient_id": patient, "record_key": key, "centre_id": centre,
             "received_at": T0 + timedelta(minutes=version), "record_version": version, "link_rule": rule,
-            "birth_year_month": "2011-04", "sex": "F", "vital_status": None,
+            "birth_year_month": "2011-04", "sex": "F",
+            "vital_status": death and {"deceased": True, "death_date": Events.date(death)},
             "diagnoses": [{"orphacode": c, "icd10": None, "status": "CONFIRMED", "diagnosis_date": None}
-                          for c in codes]})
+                          for c in codes], "clinical": clinical})
+
+    @staticmethod
+    def date(text):
+        """A PartialDate from "YYYY", "YYYY-MM" or "YYYY-MM-DD"."""
+        parts = [int(p) for p in text.split("-")] + [None, None]
+        return {"year": parts[0], "month": parts[1], "day": parts[2]}
+
+    @staticmethod
+    def verified_death(death_id, patient, key, date, step="exact-pseudonym", probability=None):
+        return ("VitalStatusVerified", {
+            "event_id": f"vsv-{death_id}", "patient_id": patient, "record_key": key, "death_id": death_id,
+            "import_id": "import-1", "source": "INSEE", "received_at": T0, "death_date": Events.date(date),
+            "death_departement": "75", "match_step": step, "match_probability": probability})
 
     @staticmethod
     def withdrawn(key, patient, version, reason="OPPOSE"):
@@ -114,9 +130,11 @@ class Warehouse:
     def snapshot(self) -> dict[str, list[str]]:
         """Every row of the warehouse's tables and views, sorted, as text."""
         rels = [(self.registry, t) for t in ("record", "diagnosis", "patient", "possible_match",
-                                              "patient_link_event", "quarantined_event", *CLINICAL_TABLES)]
+                                              "patient_link_event", "quarantined_event", *CLINICAL_TABLES,
+                                              "death_verified", "patient_vital_status", "vital_status_conflict")]
         rels += [(self.analytics, v) for v in ("patients_by_orphacode", "linkage_review_queue", "patient_count",
-                                               "patients_by_region", "completeness_by_item", "age_at_onset")]
+                                               "patients_by_region", "completeness_by_item", "age_at_onset",
+                                               "vital_status")]
         with psycopg.connect(self.database_url) as conn:
             return {f"{s}.{r}": sorted(row[0] for row in conn.execute(f"SELECT t::text FROM {s}.{r} t"))
                     for s, r in rels}

@@ -70,11 +70,20 @@ def test_matches_keep_their_first_raising_and_verdicts_need_a_raised_match(event
     assert row[6] == 0.6 and row[-4:-2] == ["rejected", "verdict-rv1"]
 
 
+def test_a_verified_death_keeps_the_last_event_of_its_death_id(events):
+    p = fold([events.linked("r1", "P1", 1), events.verified_death("d1", "P1", "r1", "2024-03"),
+              events.verified_death("d0", "P1", "r1", "2024"), events.verified_death("d1", "P1", "r1", "2024-03-02")])
+    assert [(r[0], r[3:6]) for r in p.death_rows()] == [("d0", (2024, None, None)), ("d1", (2024, 3, 2))]
+    assert p.row_count() == len(p.records) + len(list(p.child_rows("diagnosis"))) + 2 + sum(
+        len(rows) for c in p.clinical.values() for rows in c.values())
+
+
 SEQUENCE = [  # (batch boundaries as the sink would see them)
-    ["linked r1 P1 1", "linked r2 P2 2", "linked r3 P3 3", "pm rv1 P3 P2 r3 r2"],
-    ["linked r4 P4 4", "withdrawn r4 P4 5", "resolved rv1 ACCEPT", "merged P2 P3 r3"],
-    ["linked r2 P2 1", "split P2 P6 r2", "linked r5 P6 6", "pm rv2 P5 P1 r5 r1", "linked r4 P4 7"],
-    ["linked r6 P5 8", "merged P1 P5", "withdrawn r1 P1 9"],
+    ["linked r1 P1 1", "linked r2 P2 2", "linked r3 P3 3", "pm rv1 P3 P2 r3 r2", "death d1 P2 r2 2020-03"],
+    ["linked r4 P4 4", "withdrawn r4 P4 5", "resolved rv1 ACCEPT", "merged P2 P3 r3", "death d2 P4 r4 2021"],
+    ["linked r2 P2 1", "split P2 P6 r2", "linked r5 P6 6", "pm rv2 P5 P1 r5 r1", "linked r4 P4 7",
+     "death d1 P2 r2 2020-03"],
+    ["linked r6 P5 8", "merged P1 P5", "withdrawn r1 P1 9", "death d3 P5 r6 2022-07-14"],
 ]
 
 
@@ -88,6 +97,8 @@ def _events(events, spec):
         return events.possible_match(a[0], a[1], a[2], a[3], a[4], 3)
     if kind == "resolved":
         return events.resolved(a[0], "P3", "P2", a[1])
+    if kind == "death":
+        return events.verified_death(a[0], a[1], a[2], a[3])
     if kind == "merged":
         return events.merged(a[0], a[1], a[2:])
     return events.split(a[0], a[1], a[2:])
@@ -107,11 +118,11 @@ def test_the_bulk_write_equals_the_sink_batch_by_batch(warehouse, events, databa
             write(conn, registry, fold(decoded), [], None, Progress(None))
         lines, same = checksum.compare(database_url, warehouse.registry, registry)
         assert same, [line for line in lines if len(set(line[1])) > 1]
-        assert dict(lines)["patient"][0][0] >= 4
+        assert dict(lines)["patient"][0][0] >= 4 and dict(lines)["death_verified"][0][0] == 3
         with psycopg.connect(database_url) as conn:
-            view = "SELECT * FROM {}.patient_count"
-            assert conn.execute(view.format(analytics)).fetchall() == \
-                conn.execute(view.format(warehouse.analytics)).fetchall()
+            for view in ("SELECT * FROM {}.patient_count", "SELECT * FROM {}.vital_status"):
+                assert conn.execute(view.format(analytics)).fetchall() == \
+                    conn.execute(view.format(warehouse.analytics)).fetchall()
     finally:
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {analytics} CASCADE")

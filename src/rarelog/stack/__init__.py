@@ -37,7 +37,7 @@ __all__ = [
 SERVICES = ("ingest", "pseudonymizer", "reconciler", "registry-store")
 SERVICE_STOP_TIMEOUT = 15.0
 # Variables the stack provides; the same names set by the user win.
-PROVIDED = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "RARELOG_PSEUDONYM_KEY_FILE")
+PROVIDED = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "RARELOG_PSEUDONYM_KEY_FILE", "RARELOG_STUDY_KEY_FILE")
 
 
 @contextmanager
@@ -69,6 +69,9 @@ def embedded_env() -> dict[str, str]:
     key_file = keys.pseudonym_key_file(paths)
     if key_file.exists():
         env["RARELOG_PSEUDONYM_KEY_FILE"] = str(key_file)
+    study_key = keys.study_key_file(paths)
+    if study_key.exists():
+        env["RARELOG_STUDY_KEY_FILE"] = str(study_key)
     for name in PROVIDED:
         if os.environ.get(name):
             env[name] = os.environ[name]
@@ -174,6 +177,8 @@ def up(start_services: bool = True) -> dict[str, str]:
             say(f"kafka: {'ready' if kafka_started else 'already running'} on {servers}")
         if not external_key:
             keys.ensure_pseudonym_key(paths)
+        if not os.environ.get("RARELOG_STUDY_KEY_FILE"):
+            keys.ensure_pseudonym_key(paths, keys.STUDY_KEY)
         env = embedded_env()
 
         ensure_topics = _optional("rarelog_kit.topics", "ensure_topics")

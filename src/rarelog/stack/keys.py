@@ -1,4 +1,4 @@
-"""Secrets of the embedded stack: the pseudonym key and the database passwords.
+"""Secrets of the embedded stack: the pseudonym key, the study secret and the database passwords.
 
 They are generated once, live in ``.rarelog/secrets/`` (0700) as 0600 files and
 are never printed. Files are written atomically so a crash cannot leave an empty
@@ -14,6 +14,7 @@ from pathlib import Path
 from .paths import Paths
 
 PSEUDONYM_KEY = "pseudonym.key"
+STUDY_KEY = "study.key"  # the platform secret study pseudonyms derive from (rarelog access)
 POSTGRES_PASSWORD = "postgres-password"
 RARELOG_DB_PASSWORD = "rarelog-db-password"
 
@@ -59,9 +60,14 @@ def pseudonym_key_file(paths: Paths) -> Path:
     return paths.secrets / PSEUDONYM_KEY
 
 
-def ensure_pseudonym_key(paths: Paths) -> Path:
-    """32 random bytes, hex encoded, no trailing newline."""
-    path = ensure_secrets_dir(paths) / PSEUDONYM_KEY
+def study_key_file(paths: Paths) -> Path:
+    return paths.secrets / STUDY_KEY
+
+
+def ensure_pseudonym_key(paths: Paths, name: str = PSEUDONYM_KEY) -> Path:
+    """32 random bytes, hex encoded, no trailing newline (the study secret is made the same way,
+    as a key of its own: a study pseudonym must not be computable from the record pseudonyms')."""
+    path = ensure_secrets_dir(paths) / name
     if not path.exists() or not path.read_text().strip():
         write_private(path, os.urandom(32).hex())
     return path

@@ -417,6 +417,8 @@ the one service consuming it (and, on their dead letters, the reject handlers).
 {{- $reviews := printf "%sregistry.linkage.reviews" $p -}}
 {{- $events := printf "%sregistry.patient.events" $p -}}
 {{- $changelog := printf "%sregistry.reconciler.changelog" $p -}}
+{{- $deaths := printf "%sregistry.deaths.pseudonymized" $p -}}
+{{- $outcomes := printf "%sregistry.deaths.outcomes" $p -}}
 {{- $ingest := include "rarelog.principal" (dict "root" $root "workload" "ingest") -}}
 {{- $pseudonymizer := include "rarelog.principal" (dict "root" $root "workload" "pseudonymizer") -}}
 {{- $reconciler := include "rarelog.principal" (dict "root" $root "workload" "reconciler") -}}
@@ -436,6 +438,9 @@ the one service consuming it (and, on their dead letters, the reject handlers).
   (list $reconciler "READ" "TOPIC" $pseudonymised "LITERAL")
   (list $reconciler "READ" "TOPIC" $reviews "LITERAL")
   (list $reconciler "READ" "TOPIC" $changelog "LITERAL")
+  (list $reconciler "READ" "TOPIC" $deaths "LITERAL")
+  (list $reconciler "WRITE" "TOPIC" $outcomes "LITERAL")
+  (list $reconciler "WRITE" "TOPIC" (printf "%s.dlq" $deaths) "LITERAL")
   (list $reconciler "WRITE" "TOPIC" $changelog "LITERAL")
   (list $reconciler "WRITE" "TOPIC" $events "LITERAL")
   (list $reconciler "WRITE" "TOPIC" (printf "%s.dlq" $pseudonymised) "LITERAL")
@@ -457,6 +462,11 @@ the one service consuming it (and, on their dead letters, the reject handlers).
 {{- end -}}
 {{- range .Values.kafka.acls.submitters -}}
 {{- $rows = append $rows (list . "WRITE" "TOPIC" $submissions "LITERAL") -}}
+{{- end -}}
+{{- range .Values.kafka.acls.deathImporters -}}
+{{- $rows = append $rows (list . "WRITE" "TOPIC" $deaths "LITERAL") -}}
+{{- $rows = append $rows (list . "READ" "TOPIC" $outcomes "LITERAL") -}}
+{{- $rows = append $rows (list . "READ" "GROUP" (printf "%srarelog-deaths-import" $p) "LITERAL") -}}
 {{- end -}}
 {{- range .Values.kafka.acls.rejectHandlers -}}
 {{- $rows = append $rows (list . "READ" "TOPIC" (printf "%s.dlq" $submissions) "LITERAL") -}}

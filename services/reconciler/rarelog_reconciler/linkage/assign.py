@@ -164,6 +164,11 @@ class PatientIndex:
         self.key_at.extend([None] * (row + 1 - len(self.key_at)))
         self.key_at[row] = record_key
 
+    def patient_count(self) -> int:
+        """Patients with a live record. Only numbers handed out count: np.resize fills the grown
+        tail of records_of with copies, reset when a number is handed out."""
+        return int(np.count_nonzero(self.records_of[:len(self.patient_ids)] > 0))
+
     def records_of_patient(self, patient_id: str) -> list[str]:
         """A patient's live records, oldest row first."""
         number = self._patient_number.get(patient_id)
