@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DAY_MS = 24 * 3600 * 1000
+HOUR_MS = 3600 * 1000
 FOREVER = "-1"
 # How long the compacted changelog keeps a tombstone once cleaned (Kafka's default is one day).
 # A local checkpoint of the reconciler older than this may hold an entry whose tombstone is
@@ -22,6 +23,7 @@ RECONCILER_CHANGELOG = "registry.reconciler.changelog"
 LINKAGE_REVIEWS = "registry.linkage.reviews"
 PSEUDONYMIZED_DEATHS = "registry.deaths.pseudonymized"
 DEATH_OUTCOMES = "registry.deaths.outcomes"
+KEYS_RECORDS = "registry.keys.records"
 
 
 def dlq(topic: str) -> str:
@@ -59,13 +61,20 @@ def catalogue(partitions: int = 6, intake_retention_days: int = 7) -> list[Topic
         TopicSpec(LINKAGE_REVIEWS, 1, forever),
         TopicSpec(dlq(LINKAGE_REVIEWS), 1, forever),
         # Deaths of official deceased-persons files, pseudonymised by `rarelog deaths import`
-        # (docs/decisions/0009): the reconciler's third input, kept like the records; and what
-        # it made of each, for the import's summary (a report, not history: kept 30 days).
-        TopicSpec(PSEUDONYMIZED_DEATHS, 1, forever),
-        TopicSpec(dlq(PSEUDONYMIZED_DEATHS), 1, forever),
+        # (docs/decisions/0009): the reconciler's third input, needed only until matched (its
+        # outcomes are in the changelog and the patient events): kept 30 days, as their encodings
+        # are not sealed under a record's key (docs/decisions/0011); and what the reconciler made
+        # of each, for the import's summary (a report, not history: kept 30 days).
+        TopicSpec(PSEUDONYMIZED_DEATHS, 1, _retained(30)),
+        TopicSpec(dlq(PSEUDONYMIZED_DEATHS), 1, _retained(30)),
         TopicSpec(DEATH_OUTCOMES, 1, _retained(30)),
         TopicSpec(PATIENT_EVENTS, 1, forever),
         TopicSpec(dlq(PATIENT_EVENTS), 1, forever),
+        # The records' data keys (docs/decisions/0011): compacted, and rolled at least hourly so that
+        # an erased key leaves the log within about an hour of its tombstone.
+        TopicSpec(KEYS_RECORDS, 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0",
+                                    "max.compaction.lag.ms": str(HOUR_MS), "segment.ms": str(HOUR_MS),
+                                    "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": str(DAY_MS)}),
         # One partition: the reconciler is a single active instance and rebuilds from it on start.
         TopicSpec(RECONCILER_CHANGELOG, 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0",
                                             "delete.retention.ms": str(CHANGELOG_DELETE_RETENTION_MS)}),

@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 
 import psycopg
 
-from rarelog_kit.topics import PATIENT_EVENTS
+from rarelog_kit.keystore import DataKeyStore
+from rarelog_kit.serde import AvroCatalog
+from rarelog_kit.topics import KEYS_RECORDS, PATIENT_EVENTS
 from rarelog_registry_store import checksum, switch
 from rarelog_registry_store.omop import schema_name as omop_schema
 from rarelog_registry_store.replay import Result, replay, sink_group
@@ -29,6 +31,18 @@ class Target:
         self.database_url, self.client_config = database_url, client_config
         self.topic, self.group = topic_prefix + PATIENT_EVENTS, sink_group(topic_prefix)
         self.registry, self.analytics = registry, analytics
+        self.catalog = AvroCatalog()
+        self._keys: DataKeyStore | None = None
+        self._keys_topic = topic_prefix + KEYS_RECORDS
+
+    @property
+    def keys(self) -> DataKeyStore:
+        """The records' data keys, read once (the replay and the switch read what came since):
+        the sealed payloads of erased records do not open, and are left out (docs/decisions/0011)."""
+        if self._keys is None:
+            self._keys = DataKeyStore(self.catalog, self.client_config, self._keys_topic)
+            self._keys.load()
+        return self._keys
 
     def live_position(self) -> int | None:
         """Where the live sink has got; None when there is no live warehouse (then: to the end)."""
@@ -43,11 +57,13 @@ class Target:
                 raise ValueError(f"not a schema name: {name!r}")
         try:
             result = replay(self.database_url, self.client_config, self.topic, registry, analytics,
-                            group=self.group, stop=stop, as_of_ms=as_of_ms, centres_from=self.registry)
+                            group=self.group, stop=stop, as_of_ms=as_of_ms, centres_from=self.registry,
+                            catalog=self.catalog, keys=self.keys)
         except BaseException:
             self.drop(analytics, omop_schema(registry), registry)
             raise
         print(f"replay: {result.events:,} events → {result.rows:,} rows in {registry} / {analytics}; "
+              f"{result.skipped:,} sealed payloads of erased records skipped; "
               f"read+fold {result.read_seconds:.1f} s, write {result.write_seconds:.1f} s "
               f"({result.events / max(result.read_seconds + result.write_seconds, 1e-9):,.0f} events/s)",
               file=sys.stderr)
@@ -69,7 +85,8 @@ def run_switch(t: Target, drop_old: bool) -> int:
     suffix = fresh[0].rsplit("_r", 1)[1]
     # The OMOP schema moves with its registry schema (it is named from it: <registry>_omop).
     old = switch.switch(t.database_url, t.client_config, t.topic, t.group,
-                        (t.registry, t.analytics, omop_schema(t.registry)), (*fresh, omop_schema(fresh[0])), suffix)
+                        (t.registry, t.analytics, omop_schema(t.registry)), (*fresh, omop_schema(fresh[0])), suffix,
+                        t.catalog, t.keys)
     print(f"switched: {t.registry} / {t.analytics} / {omop_schema(t.registry)} now hold the replay")
     studies = _refresh_studies(t)
     if studies:

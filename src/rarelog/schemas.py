@@ -14,7 +14,7 @@ from rarelog_kit.serde import AvroCatalog
 PERMANENT = ("PseudonymisedRecord", "RecordLinked", "RecordWithdrawn", "LinkageIndexEntry", "PossibleMatch",
              "PossibleMatchResolved", "PatientsMerged", "PatientSplit", "LinkageReview", "PseudonymOwner",
              "PendingReview", "LinkageModel", "LinkageSequence", "PseudonymisedDeath", "VitalStatusVerified",
-             "VerifiedDeath")
+             "VerifiedDeath", "RecordDataKey", "SealedContent", "SealedLinkage", "SealedDeath", "PatientErased")
 
 
 def history_dir(catalog: AvroCatalog) -> Path:

@@ -6,6 +6,11 @@ Both runs use one partition per topic, so that a crash-free run of the same inpu
 definite thing: with several partitions the interleaving of records, hence the order of linkage
 decisions, changes from run to run whatever happens. Submissions carry fixed timestamps, so the
 two runs see the same "received at".
+
+Each run makes random data keys of its own (docs/decisions/0011), so the sealed parts of its
+messages differ in bytes from the other run's however right both are: patient events are compared
+with those parts opened, each run's with its own key store, and each key store must hold one key
+per live record.
 """
 from __future__ import annotations
 
@@ -22,8 +27,10 @@ import psycopg
 from confluent_kafka import Producer
 
 from rarelog.pipeline import progress
+from rarelog_kit.keystore import DataKeyStore
+from rarelog_kit.sealing import Unsealable, unseal
 from rarelog_kit.serde import AvroCatalog
-from rarelog_kit.topics import (INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVIEWS, PATIENT_EVENTS,
+from rarelog_kit.topics import (INTAKE_RECORDS, INTAKE_SUBMISSIONS, KEYS_RECORDS, LINKAGE_REVIEWS, PATIENT_EVENTS,
                                 PSEUDONYMIZED_RECORDS, dlq, ensure_topics)
 from rarelog_registry_store.checksum import table_checksums
 from tests.chaos.faults import EmbeddedStack, ready, service_port, wait_for
@@ -34,6 +41,12 @@ CATALOG = AvroCatalog()
 # Where each run stands in its topics: positions differ by design (an aborted transaction takes
 # offsets), so this table is the one thing not compared.
 POSITIONS = {"consumer_offset"}
+# The sealed parts of patient events (docs/decisions/0011): field, schema of its plaintext, purpose.
+# Each run makes random data keys of its own, so these differ in bytes between two correct runs:
+# they are compared opened, each with its own run's key store.
+SEALED = {"RecordLinked": ("content", "SealedContent", "content"),
+          "VitalStatusVerified": ("sealed", "SealedDeath", "death")}
+ERASED = "(erased: the record's data key is gone)"
 
 
 @dataclass
@@ -51,6 +64,9 @@ class Outcome:
     duplicated: dict[str, int] = field(default_factory=dict)
     events_equal: bool = False
     assignments_equal: bool = False
+    unopenable: int = 0          # sealed payloads (either run) whose key is there but does not open them
+    data_keys: tuple[int, int] = (0, 0)    # keys in each run's key store (reference, chaos)
+    keys_per_live_record: bool = False     # in each run: one key per live record, none for anything else
     tables: dict[str, tuple[tuple, tuple]] = field(default_factory=dict)  # table -> (reference, chaos)
     dead_letters: int = 0
     skipped: list[str] = field(default_factory=list)
@@ -64,7 +80,8 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return (not any(self.lost.values()) and not any(self.duplicated.values()) and self.events_equal
-                and self.assignments_equal and self.checksums_equal and self.dead_letters == 0)
+                and self.assignments_equal and self.checksums_equal and self.dead_letters == 0
+                and self.unopenable == 0 and self.keys_per_live_record)
 
 
 def publish(pipeline: Pipeline, messages: list[tuple[bytes, bytes, int]], rate: float | None = None) -> None:
@@ -233,25 +250,65 @@ def _event_ids(pipeline: Pipeline, topic: str) -> list[str]:
     return [CATALOG.decode(m.value()).value["event_id"] for m in pipeline.read_topic(topic)]
 
 
+def data_keys(pipeline: Pipeline) -> DataKeyStore:
+    """The run's key store, read to its end (what every service of the run holds once caught up)."""
+    store = DataKeyStore(CATALOG, {"bootstrap.servers": pipeline.bootstrap}, pipeline.prefix + KEYS_RECORDS)
+    store.load()
+    return store
+
+
+def opened_events(pipeline: Pipeline, keys: DataKeyStore) -> tuple[list, int]:
+    """The run's patient events in order, for comparison: the bytes of an event with nothing sealed;
+    (schema, value) of one with a sealed part, the part replaced by its opened value (ERASED when its
+    record's key is gone). Also returns how many sealed parts did not open although their key is
+    there (never right: sealed under a key the store does not hold)."""
+    events, unopenable = [], 0
+    for m in pipeline.read_topic(PATIENT_EVENTS):
+        decoded = CATALOG.decode(m.value())
+        field, schema, purpose = SEALED.get(decoded.schema_name, (None, None, None))
+        if field is None or decoded.value.get(field) is None:
+            events.append(m.value())
+            continue
+        value, record_key = dict(decoded.value), decoded.value["record_key"]
+        key = keys.keys.get(record_key)
+        try:
+            value[field] = CATALOG.decode(unseal(key, value[field], record_key=record_key, purpose=purpose),
+                                          expect=(schema,)).value
+        except Unsealable:
+            value[field] = ERASED
+            unopenable += key is not None
+        events.append((decoded.schema_name, value))
+    return events, unopenable
+
+
 def compare(reference: Pipeline, chaos: Pipeline, outcome: Outcome) -> None:
     for topic in (INTAKE_RECORDS, PSEUDONYMIZED_RECORDS, PATIENT_EVENTS):
         expected, got = _event_ids(reference, topic), _event_ids(chaos, topic)
         outcome.lost[topic] = len(set(expected) - set(got))
         outcome.duplicated[topic] = len(got) - len(set(got)) + len(set(got) - set(expected))
-    outcome.events_equal = [m.value() for m in reference.read_topic(PATIENT_EVENTS)] == \
-        [m.value() for m in chaos.read_topic(PATIENT_EVENTS)]
+    stores = [data_keys(p) for p in (reference, chaos)]
+    (reference_events, bad_reference), (chaos_events, bad_chaos) = (
+        opened_events(p, k) for p, k in zip((reference, chaos), stores))
+    outcome.events_equal = reference_events == chaos_events
+    outcome.unopenable = bad_reference + bad_chaos
+    outcome.data_keys = (len(stores[0].keys), len(stores[1].keys))
     outcome.dead_letters = sum(len(chaos.read_topic(dlq(t)))
                                for t in (INTAKE_SUBMISSIONS, INTAKE_RECORDS, PSEUDONYMIZED_RECORDS, LINKAGE_REVIEWS))
     with psycopg.connect(reference.database_url) as conn:
         sums = [table_checksums(conn, p.schema) for p in (reference, chaos)]
         assigned = [dict(conn.execute(f"SELECT record_key, patient_id FROM {p.schema}.record").fetchall())
                     for p in (reference, chaos)]
+        live = [{k for (k,) in conn.execute(f"SELECT record_key FROM {p.schema}.record WHERE NOT withdrawn")}
+                for p in (reference, chaos)]
     for table in sorted(set(sums[0]) | set(sums[1])):
         if table not in POSITIONS:
             outcome.tables[table] = (sums[0].get(table), sums[1].get(table))
     outcome.assignments_equal = assigned[0] == assigned[1] and len(assigned[0]) > 0
     outcome.lost["warehouse records"] = len(set(assigned[0]) - set(assigned[1]))
     outcome.duplicated["warehouse records"] = len(set(assigned[1]) - set(assigned[0]))
+    # Erased and withdrawn records have no key left; every live record has its own.
+    outcome.keys_per_live_record = all(set(store.keys) == records for store, records in zip(stores, live)) \
+        and len(live[0]) > 0
 
 
 def report(outcome: Outcome, records: int, kills: int, seed: int) -> str:
@@ -262,7 +319,12 @@ def report(outcome: Outcome, records: int, kills: int, seed: int) -> str:
              f"**Result: {'PASS' if outcome.ok else 'FAIL'}** — lost {sum(outcome.lost.values())}, "
              f"duplicated {sum(outcome.duplicated.values())}, patient events identical: {outcome.events_equal}, "
              f"patient assignments identical: {outcome.assignments_equal}, warehouse checksums identical: "
-             f"{outcome.checksums_equal} ({len(outcome.tables)} tables), dead letters: {outcome.dead_letters}.", ""]
+             f"{outcome.checksums_equal} ({len(outcome.tables)} tables), dead letters: {outcome.dead_letters}, "
+             f"data keys: one per live record in each run: {outcome.keys_per_live_record} "
+             f"({outcome.data_keys[0]:,} and {outcome.data_keys[1]:,}), sealed payloads not opening with "
+             f"their key: {outcome.unopenable}.", "",
+             "Patient events are compared in order, their sealed parts opened with each run's own data keys "
+             "(the keys, random, differ between runs; so do the sealed bytes).", ""]
     lines += [f"Not inflicted: {s}." for s in outcome.skipped]
     lines += ["", "| fault | at (s) | recovered in (s) |", "|---|---:|---:|"]
     lines += [f"| {f.what} | {f.at_s:.1f} | {f.recovered_s:.1f} |" for f in outcome.faults]

@@ -18,3 +18,4 @@ def test_crashes_lose_nothing_duplicate_nothing_and_change_nothing(stack_env, tm
     assert outcome.events_equal and outcome.assignments_equal, text
     assert outcome.checksums_equal and len(outcome.tables) >= 10, text
     assert outcome.dead_letters == 0, text
+    assert outcome.keys_per_live_record and outcome.unopenable == 0, text

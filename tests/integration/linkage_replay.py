@@ -2,18 +2,32 @@
 uninterrupted run of the same code over the same log must have published."""
 from __future__ import annotations
 
+from rarelog_kit.keystore import DataKeyStore
 from rarelog_kit.serde import AvroCatalog
-from rarelog_kit.topics import PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
+from rarelog_kit.topics import KEYS_RECORDS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
 from rarelog_reconciler import domain
+from rarelog_reconciler.sealed import Sealing
 from rarelog_reconciler.state import LinkageState
 
 CATALOG = AvroCatalog()
 
 
+def keys_ever_made(pipeline) -> DataKeyStore:
+    """Every data key the key store's log still holds, erased ones included: the oracle must open
+    what the reconciler opened before a withdrawal erased it (the test topics are not compacted
+    within a test: they roll their segments hourly)."""
+    store = DataKeyStore(CATALOG, {}, None)
+    for m in pipeline.read_topic(KEYS_RECORDS):
+        if m.value() is not None:
+            store.apply(m.key().decode(), m.value())
+    return store
+
+
 def replay(pipeline) -> tuple[list[tuple[str, dict]], LinkageState]:
     state, events = LinkageState(), []
+    sealing = Sealing(CATALOG, keys_ever_made(pipeline))
     for m in sorted(pipeline.read_topic(PSEUDONYMIZED_RECORDS), key=lambda m: m.offset()):
-        events += domain.reconcile_next(state, CATALOG.decode(m.value()).value).events
+        events += domain.reconcile_next(state, sealing.opened_record(CATALOG.decode(m.value()).value)).events
     return events, state
 
 

@@ -167,7 +167,9 @@ def test_poison_is_parked_with_its_reason_and_every_valid_record_arrives(pipelin
     assert stored == {k: state.patient_of_record(k) for k in stored}
     [(records_in_registry,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE NOT withdrawn")
     assert records_in_registry == len(cohort.active)
+    # a patient's last record withdrawn erases the patient (docs/decisions/0011): counted in the audit
     [(withdrawn,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE withdrawn")
-    assert withdrawn == len(cohort.withdrawn)
+    [(erased,)] = pipeline.query("SELECT coalesce(sum(records), 0) FROM {registry}.erasure_audit")
+    assert withdrawn + erased == len(cohort.withdrawn)
     [(patients,)] = pipeline.query("SELECT count(*) FROM {registry}.patient")
     assert patients == len(set(stored.values()))

@@ -47,8 +47,12 @@ def test_submissions_become_patients_and_nothing_identifying_leaks(pipeline):
     assert patients == len(set(stored.values()))
     [(records,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE NOT withdrawn")
     assert records == len(cohort.active)
+    # A withdrawn record stays marked while its patient has others; a patient's last record
+    # withdrawn erases the patient, rows and all (docs/decisions/0011), with an audit line.
     [(withdrawn,)] = pipeline.query("SELECT count(*) FROM {registry}.record WHERE withdrawn")
-    assert withdrawn == len(cohort.withdrawn)
+    [(erased,)] = pipeline.query("SELECT coalesce(sum(records), 0) FROM {registry}.erasure_audit "
+                                 "WHERE reason = 'WITHDRAW'")
+    assert withdrawn + erased == len(cohort.withdrawn) and erased
     view = dict(pipeline.query("SELECT orphacode, patients FROM {analytics}.patients_by_orphacode"))
     assert view == cohort.expected_by_orphacode(pipeline.key, stored)
 

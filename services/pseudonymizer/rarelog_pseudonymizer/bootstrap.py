@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from rarelog_kit.health import Health, Metrics
 from rarelog_kit.kafka_loop import TransactionalLoop
+from rarelog_kit.keystore import DataKeyStore
 from rarelog_kit.serde import catalog_for
-from rarelog_kit.topics import INTAKE_RECORDS, PSEUDONYMIZED_RECORDS, dlq
+from rarelog_kit.topics import INTAKE_RECORDS, KEYS_RECORDS, PSEUDONYMIZED_RECORDS, dlq
 
 from .entrypoint import SERVICE, PseudonymizerProcessor
 from .keys import load_key_ring
@@ -14,6 +15,8 @@ from .settings import PseudonymizerSettings
 def build(settings: PseudonymizerSettings, health: Health, metrics: Metrics) -> TransactionalLoop:
     # Refuses to start without a usable key: pseudonyms must never be made with a default.
     keys = load_key_ring(settings.pseudonym_key_file, settings.previous_key_paths())
-    processor = PseudonymizerProcessor(catalog_for(settings), keys, settings.topic(PSEUDONYMIZED_RECORDS),
-                                       settings.topic(dlq(INTAKE_RECORDS)))
+    catalog = catalog_for(settings)
+    data_keys = DataKeyStore(catalog, settings.kafka_common(), settings.topic(KEYS_RECORDS))
+    processor = PseudonymizerProcessor(catalog, keys, data_keys, settings.topic(PSEUDONYMIZED_RECORDS),
+                                       settings.topic(KEYS_RECORDS), settings.topic(dlq(INTAKE_RECORDS)))
     return TransactionalLoop(settings, SERVICE, [settings.topic(INTAKE_RECORDS)], processor, health, metrics)

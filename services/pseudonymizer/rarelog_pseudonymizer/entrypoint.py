@@ -1,25 +1,46 @@
-"""Transport adapter: canonical (identified) record in, pseudonymised record out."""
+"""Transport adapter: canonical (identified) record in, pseudonymised record out, sealed under the
+record's data key (docs/decisions/0011)."""
 from __future__ import annotations
 
 from rarelog_kit.ids import derived_id
+from rarelog_kit.keystore import DataKeyStore
 from rarelog_kit.messages import Inbound, Outbound, Reason, dead_letter
+from rarelog_kit.sealing import new_data_key
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 
 from . import domain
 from .keys import KeyRing
+from .sealed import seal_record
 
 SERVICE = "pseudonymizer"
 
 
 class PseudonymizerProcessor:
-    def __init__(self, catalog: AvroCatalog, keys: KeyRing, output_topic: str, dlq_topic: str) -> None:
-        self.catalog, self.keys, self.output_topic, self.dlq_topic = catalog, keys, output_topic, dlq_topic
+    def __init__(self, catalog: AvroCatalog, keys: KeyRing, data_keys: DataKeyStore, output_topic: str,
+                 keys_topic: str, dlq_topic: str) -> None:
+        """keys: the pseudonymisation key ring; data_keys: the records' data keys (the key store
+        topic `keys_topic`), which this service makes: one per record, the first time it sees it."""
+        self.catalog, self.keys, self.data_keys = catalog, keys, data_keys
+        self.output_topic, self.keys_topic, self.dlq_topic = output_topic, keys_topic, dlq_topic
+        # Data keys made in the open transaction, and keys made in an aborted one: those are still
+        # in the key store's memory, and are used again (the same bytes as before the abort) with
+        # their key store message produced again, since the first one was aborted with its batch.
+        self._made: dict[str, bytes] = {}
+        self._unsaved: dict[str, bytes] = {}
 
     def on_start(self) -> None:
-        pass
+        self._made.clear()
+        self._unsaved.clear()
+        self.data_keys.load()
+
+    def on_commit(self) -> None:
+        self._made.clear()
+        self.data_keys.stale()
 
     def on_abort(self) -> None:
-        pass  # stateless
+        self._unsaved.update(self._made)
+        self._made.clear()
+        self.data_keys.stale()
 
     def process(self, message: Inbound) -> list[Outbound]:
         try:
@@ -31,8 +52,31 @@ class PseudonymizerProcessor:
         out = domain.pseudonymise(self.keys, canonical, derived_id(SERVICE, canonical["event_id"]))
         # Headers of the identified topic are not forwarded: only trace context may pass.
         headers = tuple(h for h in message.headers if h[0] in ("traceparent", "tracestate"))
-        return [Outbound(self.output_topic, out["record_key"].encode(),
-                         self.catalog.encode("PseudonymisedRecord", out), headers)]
+        if canonical.get("record") is None:  # WITHDRAW and OPPOSE: nothing to seal, no key
+            return [Outbound(self.output_topic, out["record_key"].encode(),
+                             self.catalog.encode("PseudonymisedRecord", out), headers)]
+        value, key_message = self._sealed(out)
+        record = Outbound(self.output_topic, out["record_key"].encode(), value, headers)
+        # A new record's key goes in the same transaction as the record: committed together.
+        return [record] if key_message is None else [Outbound(self.keys_topic, *key_message), record]
+
+    def _sealed(self, record: dict) -> tuple[bytes, tuple[bytes, bytes | None] | None]:
+        """The record sealed under its data key (encoded), and the key store message to produce with
+        it (None when the key is already in the store)."""
+        record_key = record["record_key"]
+        key = self.data_keys.current(record_key)
+        # A new key for a record never seen (or erased since). A key made by an aborted transaction
+        # is reused, its message produced again; unless another instance committed a key for the
+        # record since: the store then holds that one, which wins.
+        fresh = key is None or (key == self._unsaved.get(record_key) and record_key not in self._made)
+        if key is None:
+            key = new_data_key()
+        value = self.catalog.encode("PseudonymisedRecord", seal_record(record, key, self.catalog.encode))
+        self._unsaved.pop(record_key, None)
+        if not fresh:
+            return value, None
+        self._made[record_key] = key
+        return value, self.data_keys.message(record_key, key)
 
 
 def main() -> int:

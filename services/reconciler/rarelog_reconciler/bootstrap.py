@@ -7,7 +7,7 @@ from functools import partial
 from rarelog_kit.health import Health, Metrics
 from rarelog_kit.kafka_loop import TransactionalLoop
 from rarelog_kit.serde import catalog_for
-from rarelog_kit.topics import (DEATH_OUTCOMES, LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_DEATHS,
+from rarelog_kit.topics import (DEATH_OUTCOMES, KEYS_RECORDS, LINKAGE_REVIEWS, PATIENT_EVENTS, PSEUDONYMIZED_DEATHS,
                                PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG, dlq)
 
 from .checkpoint import Schedule
@@ -24,7 +24,7 @@ def build(settings: ReconcilerSettings, health: Health, metrics: Metrics) -> Tra
               "events": settings.topic(PATIENT_EVENTS), "changelog": settings.topic(RECONCILER_CHANGELOG),
               "records_dlq": settings.topic(dlq(PSEUDONYMIZED_RECORDS)), "reviews_dlq": settings.topic(dlq(LINKAGE_REVIEWS)),
               "deaths": settings.topic(PSEUDONYMIZED_DEATHS), "deaths_dlq": settings.topic(dlq(PSEUDONYMIZED_DEATHS)),
-              "death_outcomes": settings.topic(DEATH_OUTCOMES)}
+              "death_outcomes": settings.topic(DEATH_OUTCOMES), "keys": settings.topic(KEYS_RECORDS)}
     processor = ReconcilerProcessor(catalog_for(settings), settings.kafka_common(), topics,
                                     partial(LinkageState, model, assign), metrics.registry, settings.state_dir,
                                     Schedule(settings.checkpoint_interval_s, settings.checkpoint_min_records))

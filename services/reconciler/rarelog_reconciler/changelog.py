@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Callable
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
@@ -19,7 +20,7 @@ from rarelog_kit.topic_reader import read_to_end
 from rarelog_kit.topics import DAY_MS
 
 from . import checkpoint
-from .state import Change, LinkageState
+from .state import Change, LinkageState, index_encoding, linkage_pseudonyms
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,11 @@ def to_message(catalog: AvroCatalog, change: Change) -> tuple[bytes, bytes | Non
     if v is None:
         return key, None
     if change.kind in ("record", "encoding"):
+        sealed = v.get("sealed_linkage")  # then the encoding travels only sealed
         return key, catalog.encode("LinkageIndexEntry", {"patient_id": v["patient_id"],
                                                          "record_version": v["record_version"],
-                                                         "encoding": v.get("encoding")})
+                                                         "encoding": None if sealed else v.get("encoding"),
+                                                         "sealed_linkage": sealed})
     if change.kind == "pseudonym":
         return key, catalog.encode("PseudonymOwner", v)
     if change.kind == "review":
@@ -47,12 +50,23 @@ def to_message(catalog: AvroCatalog, change: Change) -> tuple[bytes, bytes | Non
     raise ValueError(f"unknown changelog entry kind {change.kind!r}")
 
 
-def from_message(catalog: AvroCatalog, key: bytes, value: bytes | None) -> Change | None:
+# Opens a record's sealed linkage: (record key, sealed bytes) → the SealedLinkage value, or None
+# when the record's data key is gone (it was erased).
+Opener = Callable[[str, bytes], "dict | None"]
+
+
+def from_message(catalog: AvroCatalog, key: bytes, value: bytes | None, opener: Opener | None = None) -> Change | None:
     kind, _, name = key.decode().partition(":")
     if value is None:
         return Change(kind, name, None)
     decoded = catalog.decode(value)
     v = decoded.value
+    if decoded.schema_name == "LinkageIndexEntry" and v.get("sealed_linkage"):
+        opened = opener(name, v["sealed_linkage"]) if opener is not None else None
+        if opened is None:  # its key is gone: an erased record, whose tombstone follows
+            return Change(kind, name, None)
+        return Change(kind, name, {**v, "encoding": index_encoding(opened) if kind == "encoding" else None,
+                                   "pseudonyms": linkage_pseudonyms(opened)})
     if decoded.schema_name == "LinkageModel":
         return Change(kind, name, {"parameters": json.loads(v["parameters_json"])})
     if kind == "pseudonym" and decoded.schema_name != "PseudonymOwner":
@@ -61,23 +75,23 @@ def from_message(catalog: AvroCatalog, key: bytes, value: bytes | None) -> Chang
 
 
 def load(catalog: AvroCatalog, consumer_config: dict, topic: str, state: LinkageState,
-         state_dir: Path | None = None) -> tuple[LinkageState, int]:
+         state_dir: Path | None = None, opener: Opener | None = None) -> tuple[LinkageState, int]:
     """The committed state, from the checkpoint in `state_dir` and the changelog after it if it
     can be used, else rebuilt from the whole changelog into `state` (a fresh one); with the
     number of changelog entries read."""
     if state_dir is not None:
         try:
-            return _from_checkpoint(catalog, consumer_config, topic, state, state_dir)
+            return _from_checkpoint(catalog, consumer_config, topic, state, state_dir, opener)
         except checkpoint.Unusable as exc:
             log.info("linkage checkpoint not used, rebuilding from the changelog", extra={"reason": str(exc)})
         except Exception as exc:  # a checkpoint only saves time: whatever fails, the changelog is whole
             log.warning("linkage checkpoint failed to load, rebuilding from the changelog",
                         extra={"reason": f"{type(exc).__name__}: {exc}"})
-    return rebuild(catalog, consumer_config, topic, state)
+    return rebuild(catalog, consumer_config, topic, state, opener)
 
 
 def _from_checkpoint(catalog: AvroCatalog, consumer_config: dict, topic: str, fresh: LinkageState,
-                     state_dir: Path) -> tuple[LinkageState, int]:
+                     state_dir: Path, opener: Opener | None = None) -> tuple[LinkageState, int]:
     start = time.monotonic()
     # A tombstone written after the checkpoint stays in the compacted log at least
     # delete.retention.ms: a checkpoint younger than that (less a quarter, for clock skew between
@@ -85,7 +99,7 @@ def _from_checkpoint(catalog: AvroCatalog, consumer_config: dict, topic: str, fr
     max_age_s = 0.75 * delete_retention_ms(consumer_config, topic) / 1000
     state, header = checkpoint.read(state_dir, topic, fresh, max_age_s)
     loaded = time.monotonic()
-    tail = [from_message(catalog, m.key(), m.value())
+    tail = [from_message(catalog, m.key(), m.value(), opener)
             for m in read_to_end(consumer_config, topic, start_offsets={0: header.offset})]
     catch_up(state, [c for c in tail if c is not None])
     log.info("linkage state loaded from checkpoint and changelog tail",
@@ -107,11 +121,12 @@ def catch_up(state: LinkageState, entries: list[Change]) -> None:
     state.rebuild([c for c in entries if not (c.kind in ("record", "encoding") and c.key in known)])
 
 
-def rebuild(catalog: AvroCatalog, consumer_config: dict, topic: str, state: LinkageState) -> tuple[LinkageState, int]:
+def rebuild(catalog: AvroCatalog, consumer_config: dict, topic: str, state: LinkageState,
+            opener: Opener | None = None) -> tuple[LinkageState, int]:
     """Rebuilds `state` from the whole changelog; logs progress on a large one."""
     start, entries, last = time.monotonic(), [], time.monotonic()
     for m in read_to_end(consumer_config, topic):
-        change = from_message(catalog, m.key(), m.value())
+        change = from_message(catalog, m.key(), m.value(), opener)
         if change is not None:
             entries.append(change)
         if len(entries) % 200_000 == 0 and time.monotonic() - last > 5:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .state import LinkageState
 
-FORMAT = 1
+FORMAT = 2  # 2: sealed linkage (the pseudonym index by record, deaths by digest)
 HEADER_BYTES = 4096
 # A replaced or withdrawn record leaves a dead row in the index that only a rebuild drops; a
 # checkpoint carries them on. Past this share, the restart rebuilds (and checkpoints) instead.

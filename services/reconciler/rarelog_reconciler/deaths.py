@@ -17,6 +17,7 @@ In every step, a runner-up patient nearly as good ("ambiguous") means no match.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from rarelog_kit.ids import derived_id
@@ -95,9 +96,23 @@ def match_death(state: LinkageState, death: dict, params: DeathMatching = DeathM
     return None
 
 
-def verify_death(state: LinkageState, death: dict, params: DeathMatching = DeathMatching()) -> Outcome:
+class Plain:
+    """How a verified death is written without data keys (records made before sealing, tests):
+    in clear, and a plain digest of its date."""
+
+    def seal(self, record_key: str, death: dict, event_id: str) -> bytes | None:
+        return None
+
+    def digest(self, record_key: str, date: str) -> str:
+        return hashlib.sha256(f"death-date|{record_key}|{date}".encode()).hexdigest()[:32]
+
+
+def verify_death(state: LinkageState, death: dict, params: DeathMatching = DeathMatching(),
+                 sealer=Plain()) -> Outcome:
     """Decide for one PseudonymisedDeath: a VitalStatusVerified patient event when it matches a
-    patient not already verified dead on that date, and always a DeathMatchOutcome report."""
+    patient not already verified dead on that date, and always a DeathMatchOutcome report.
+    `sealer` seals the event's date and place, and digests dates, under the matched record's data
+    key (entrypoint.DeathSealer): the changelog and the events then say nothing once it is erased."""
     event_id = derived_id("reconciler", death["event_id"])
     out = Outcome()
     report = {"event_id": f"{event_id}/outcome", "death_id": death["death_id"], "import_id": death["import_id"],
@@ -113,16 +128,18 @@ def verify_death(state: LinkageState, death: dict, params: DeathMatching = Death
         out.decision = "death-unmatched"
         return out
     report.update(match_step=match.step, match_probability=match.probability)
-    if any(state.deaths[d]["death_date"] == date for d in state.deaths_of_patient(match.patient_id)):
+    if any(state.deaths[d]["date_digest"] == sealer.digest(state.deaths[d]["record_key"], date)
+           for d in state.deaths_of_patient(match.patient_id)):
         report["outcome"] = out.decision = "already-verified"  # the same death, stated again (a corrected line)
         return out
     report["outcome"], out.decision = "verified", f"death-{match.step}"
-    out.change(state, Change("death", death["death_id"], {"record_key": match.record_key,
-                                                          "patient_id": match.patient_id, "death_date": date}))
+    out.change(state, Change("death", death["death_id"], {"record_key": match.record_key, "patient_id": match.patient_id,
+                                                          "date_digest": sealer.digest(match.record_key, date)}))
+    place = {"death_date": death["death_date"], "death_departement": death.get("death_departement")}
+    sealed = sealer.seal(match.record_key, place, event_id)
     out.events.append(("VitalStatusVerified", {
         "event_id": event_id, "patient_id": match.patient_id, "record_key": match.record_key,
         "death_id": death["death_id"], "import_id": death["import_id"], "source": death["source"],
-        "received_at": death["received_at"], "death_date": death["death_date"],
-        "death_departement": death.get("death_departement"), "match_step": match.step,
-        "match_probability": match.probability}))
+        "received_at": death["received_at"], **({"death_date": None, "death_departement": None} if sealed else place),
+        "sealed": sealed, "match_step": match.step, "match_probability": match.probability}))
     return out

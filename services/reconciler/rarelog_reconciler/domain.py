@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rarelog_kit.ids import derived_id
 
 from .linkage import COMPARED, decide, record_from_encoding
-from .state import WIDTHS, Change, LinkageState, index_encoding, refit_model
+from .state import WIDTHS, Change, LinkageState, index_encoding, linkage_pseudonyms, refit_model
 
 # What a patient event carries on from the pseudonymised record, unchanged.
 PASSED_THROUGH = ("is_foetus", "birth_area", "residence_departement", "clinical")
@@ -37,6 +37,7 @@ def review_id_for(event_id: str) -> str:
 class Outcome:
     events: list[tuple[str, dict]] = field(default_factory=list)  # (schema name, value)
     reports: list[tuple[str, dict]] = field(default_factory=list)  # to the deaths' outcomes topic
+    shredded: list[str] = field(default_factory=list)  # records whose data key is to be erased
     changes: list[Change] = field(default_factory=list)
     rejection: tuple[str, str] | None = None  # (code, message): a verdict that cannot apply
     decision: str = ""                        # for metrics: exact, link, review, new, withdrawn...
@@ -80,12 +81,22 @@ def reconcile(state: LinkageState, record: dict, record_version: int, event_id: 
         if patient is None:
             out.decision = "withdrawn-unknown"  # nothing of this record was ever linked
             return out
+        from .erasure import erase_patient  # erasure builds on this module's Outcome
+        if record["operation"] == "OPPOSE":  # the patient opposes any reuse: all of them goes
+            erase_patient(state, out, patient, reason="OPPOSE", received_at=record["received_at"], event_id=event_id)
+            return out
         out.events.append(("RecordWithdrawn", {
             "event_id": event_id, "patient_id": patient, "record_key": key, "centre_id": record["centre_id"],
             "received_at": record["received_at"], "record_version": record_version, "reason": record["operation"]}))
+        for death in list(state.deaths_of_record(key)):  # sealed under the key that goes (0011)
+            out.change(state, Change("death", death, None))
         out.change(state, Change("record", key, None))
         out.change(state, Change("encoding", key, None))
+        out.shredded.append(key)  # the registry no longer holds it: its content goes with its key
         out.decision = "withdrawn"
+        if not state.records_of_patient(patient):  # the last one: the patient goes
+            erase_patient(state, out, patient, reason="WITHDRAW", received_at=record["received_at"],
+                          event_id=event_id, also=(key,))
         return out
 
     pseudonyms = list(dict.fromkeys([record["pseudonym"], *(e["pseudonym"] for e in record.get("linkage") or [])]))
@@ -113,10 +124,13 @@ def reconcile(state: LinkageState, record: dict, record_version: int, event_id: 
         out.decision = out.decision or "new"
 
     # the encoding first: a new record then enters the index once, with it
-    out.change(state, Change("encoding", key, {"patient_id": patient, "record_version": record_version,
-                                               "encoding": encoding}))
+    entry = {"patient_id": patient, "record_version": record_version, "encoding": encoding}
+    sealed = record.get("sealed_linkage")
+    if sealed:  # the changelog keeps it sealed; the pseudonym index follows the encodings
+        entry.update(sealed_linkage=sealed, pseudonyms=linkage_pseudonyms(record))
+    out.change(state, Change("encoding", key, entry))
     out.change(state, Change("record", key, {"patient_id": patient, "record_version": record_version}))
-    for p in pseudonyms:
+    for p in () if sealed else pseudonyms:
         if state.record_of_pseudonym.get(p) != key:
             out.change(state, Change("pseudonym", p, {"record_key": key}))
     out.events.append(("RecordLinked", {
@@ -124,7 +138,7 @@ def reconcile(state: LinkageState, record: dict, record_version: int, event_id: 
         "received_at": record["received_at"], "record_version": record_version, "link_rule": rule,
         "match_probability": probability, "birth_year_month": record["birth_year_month"], "sex": record["sex"],
         "vital_status": record["vital_status"], "diagnoses": record["diagnoses"],
-        **{k: record[k] for k in PASSED_THROUGH}}))
+        "content": record.get("content"), **{k: record[k] for k in PASSED_THROUGH}}))
     if possible is not None:
         _possible_match(state, out, possible, record, record_version, event_id, patient)
     return out

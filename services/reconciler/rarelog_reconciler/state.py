@@ -39,7 +39,10 @@ class Change:
     - review:<id> → {"patient_id", "candidate_patient_id", "record_key", "candidate_record_key"};
     - model:current → {"parameters": model dict};
     - sequence:records → {"records_read"}: pseudonymised records read so far (the last one's version);
-    - death:<death_id> → {"record_key", "patient_id", "death_date"}: a death verified (deaths.py)."""
+    - death:<death_id> → {"record_key", "patient_id", "date_digest"}: a death verified (deaths.py).
+    An encoding entry of a sealed record (docs/decisions/0011) also carries "sealed_linkage" (what
+    the changelog keeps) and "pseudonyms": such records have no pseudonym entries (their key would
+    show the pseudonym); the pseudonym index is kept from the encodings instead."""
     kind: str
     key: str
     value: dict | None
@@ -47,6 +50,12 @@ class Change:
     @property
     def changelog_key(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+def linkage_pseudonyms(record: dict) -> list[str]:
+    """A record's exact pseudonyms: its own and those under every key of the ring, once each."""
+    return list(dict.fromkeys(p for p in [record.get("pseudonym"), *(e["pseudonym"] for e in record.get("linkage") or [])]
+                              if p))
 
 
 def index_encoding(record: dict) -> dict | None:
@@ -109,6 +118,9 @@ class LinkageState:
         self.model_logged = False  # the model in force is in the changelog (a restart keeps it)
         self.records_read = 0  # numbers the records in reading order: each one's record_version
         self.deaths: dict[str, dict] = {}              # death id -> VerifiedDeath value
+        # sealed records' exact pseudonyms: each pseudonym's records, the last written last
+        self._holders: dict[str, list[str]] = {}
+        self._pseudonyms_of: dict[str, tuple[str, ...]] = {}
         self._deaths_of_record: dict[str, list[str]] = {}
 
     def _new_index(self, model: Model) -> PatientIndex:
@@ -128,6 +140,9 @@ class LinkageState:
     def records_of_patient(self, patient_id: str) -> list[str]:
         return self.index.records_of_patient(patient_id)
 
+    def deaths_of_record(self, record_key: str) -> list[str]:
+        return self._deaths_of_record.get(record_key, [])
+
     def deaths_of_patient(self, patient_id: str) -> list[str]:
         """Deaths verified on any of the patient's records (they follow records through merges)."""
         return [d for k in self.records_of_patient(patient_id) for d in self._deaths_of_record.get(k, ())]
@@ -143,6 +158,7 @@ class LinkageState:
         elif kind == "record":
             self._place(key, value)
         elif kind == "encoding":
+            self._index_pseudonyms(key, value)
             flat = NO_ENCODING if value is None or value.get("encoding") is None \
                 else record_from_encoding(value["encoding"])
             patient = self.index.patient_of_record(key)
@@ -170,6 +186,25 @@ class LinkageState:
         else:
             raise ValueError(f"unknown changelog entry kind {kind!r}")
 
+    def _index_pseudonyms(self, record_key: str, value: dict | None) -> None:
+        """A sealed record's pseudonyms find the live record that last had them: the same after
+        a rebuild from the changelog (entries in the order written) as when decided."""
+        if value is not None and value.get("pseudonyms") is None and record_key not in self._pseudonyms_of:
+            return  # a record without sealed linkage: its pseudonym entries do this
+        for p in self._pseudonyms_of.pop(record_key, ()):
+            holders = self._holders[p]
+            holders.remove(record_key)
+            if holders:
+                self.record_of_pseudonym[p] = holders[-1]
+            else:
+                del self._holders[p]
+                self.record_of_pseudonym.pop(p, None)
+        if value is not None and value.get("pseudonyms"):
+            self._pseudonyms_of[record_key] = tuple(value["pseudonyms"])
+            for p in value["pseudonyms"]:
+                self._holders.setdefault(p, []).append(record_key)
+                self.record_of_pseudonym[p] = record_key
+
     def _place(self, record_key: str, value: dict | None) -> None:
         if value is None:  # withdrawn: never a candidate again
             if record_key in self.index.row_of:
@@ -196,6 +231,7 @@ class LinkageState:
                 else:
                     records[change.key] = change.value["patient_id"]
             elif change.kind == "encoding":
+                self._index_pseudonyms(change.key, change.value)
                 if change.value is None or change.value.get("encoding") is None:
                     encodings.pop(change.key, None)
                 else:

@@ -187,5 +187,5 @@ def test_a_failing_checkpoint_never_stops_processing(tmp_path, monkeypatch):
 def test_loading_falls_back_to_the_changelog_when_the_checkpoint_is_unusable(tmp_path, monkeypatch):
     fresh = LinkageState()
     monkeypatch.setattr(changelog, "delete_retention_ms", lambda *a: 7 * DAY * 1000)
-    monkeypatch.setattr(changelog, "rebuild", lambda catalog, config, topic, state: (state, 0))
+    monkeypatch.setattr(changelog, "rebuild", lambda catalog, config, topic, state, opener=None: (state, 0))
     assert changelog.load(AvroCatalog(), {}, TOPIC, fresh, tmp_path) == (fresh, 0)  # no checkpoint at all

@@ -1,12 +1,13 @@
 """Per-table checksums of a warehouse, computed in SQL: md5 over the md5 of each row, rows in
 primary-key order, columns by name (so two schemas built by other migration histories compare).
 Columns that record when something happened to the database, not what the log says, are left
-out: `quarantined_event.quarantined_at`; and `schema_migration` is not compared."""
+out: `quarantined_event.quarantined_at`, `erasure_audit.applied_at`; and `schema_migration` is
+not compared."""
 from __future__ import annotations
 
 import psycopg
 
-VOLATILE = {"quarantined_event": {"quarantined_at"}}
+VOLATILE = {"quarantined_event": {"quarantined_at"}, "erasure_audit": {"applied_at"}}
 SKIPPED = {"schema_migration"}
 
 

@@ -33,6 +33,8 @@ def death_problem(e: dict) -> str | None:
     """Why a verified death cannot be stored (it is quarantined): a date PostgreSQL would refuse
     would otherwise fail the whole batch again and again."""
     d = e["death_date"]
+    if d is None:  # sealed and not opened: the adapter opens it (sealed.py) or skips the event
+        return "a verified death has no date"
     month, day = d.get("month"), d.get("day")
     if day is not None and month is None:
         return "a verified death's date has a day without a month"

@@ -2,10 +2,13 @@
 
 Patient events arrive in one total order (one partition), and merges and splits move records
 between patients, so a batch becomes steps applied in that order: each run of RecordLinked /
-RecordWithdrawn is one bulk RowChanges, each linkage event a step of its own. Within a run a
-record keeps its highest version, and the store's upsert refuses older versions too (0006).
+RecordWithdrawn is one bulk RowChanges, each linkage event and each erasure (PatientErased,
+erasure.py) a step of its own. Within a run a record keeps its highest version, and the store's
+upsert refuses older versions too (0006).
 A verified death (VitalStatusVerified) is a row of its own, keyed by death_id: it names a record,
-not a patient, so its place among the other steps does not matter (death_rows.py).
+not a patient, so its place among moves does not matter (death_rows.py). It does among deletions:
+a withdrawal deletes the verified deaths of its record, an erasure those of its patient (both
+erase the data key they were sealed with), so the deaths read before either are written before it.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from datetime import datetime, timezone
 from . import clinical_rows
 from .clinical_rows import date_parts as _date_parts
 from .death_rows import VITAL_EVENTS, DeathsVerified, death_problem, death_row
+from .erasure import ERASURE_EVENTS, Erasure, erasure
 
 RECORD_EVENTS = ("RecordLinked", "RecordWithdrawn")
 LINKAGE_EVENTS = ("PossibleMatch", "PossibleMatchResolved", "PatientsMerged", "PatientSplit")
@@ -77,7 +81,7 @@ class RecordsMoved:
         return {self.source, self.target}
 
 
-Step = RowChanges | MatchRaised | MatchResolved | RecordsMoved | DeathsVerified
+Step = RowChanges | MatchRaised | MatchResolved | RecordsMoved | DeathsVerified | Erasure
 
 
 def _instant(value: datetime | int) -> datetime:
@@ -96,21 +100,41 @@ def unappliable(name: str, e: dict) -> str | None:
 def plan(events: list[tuple[str, dict]]) -> list[Step]:
     steps: list[Step] = []
     run: list[tuple[str, dict]] = []
+    withdrawn: set[str] = set()  # records withdrawn in the run
     deaths = DeathsVerified()
+
+    def close_run() -> None:
+        if run:
+            steps.append(changes_for(run))
+            run.clear()
+            withdrawn.clear()
+
+    def write_deaths() -> None:
+        nonlocal deaths
+        close_run()
+        steps.append(deaths)
+        deaths = DeathsVerified()
+
     for name, e in events:
+        key = e.get("record_key")
         if name in VITAL_EVENTS:
             # Not a break in the run: a death row is joined to its record only by the views.
             deaths.rows[e["death_id"]] = death_row(e)
             continue
         if name in RECORD_EVENTS:
+            if name == "RecordWithdrawn" and any(row[1] == key for row in deaths.rows.values()):
+                write_deaths()  # the withdrawal must find them to delete them
+            elif key in withdrawn:
+                close_run()  # a later version must not hide the withdrawal, which deletes deaths
             run.append((name, e))
+            if name == "RecordWithdrawn":
+                withdrawn.add(key)
             continue
-        if run:
-            steps.append(changes_for(run))
-            run = []
+        if name in ERASURE_EVENTS and deaths.rows:
+            write_deaths()
+        close_run()
         steps.append(_LINKAGE_STEPS[name](e))
-    if run:
-        steps.append(changes_for(run))
+    close_run()
     if deaths.rows:
         steps.append(deaths)
     return steps
@@ -178,4 +202,4 @@ def _split(e: dict) -> RecordsMoved:
 
 
 _LINKAGE_STEPS = {"PossibleMatch": _raised, "PossibleMatchResolved": _resolved,
-                  "PatientsMerged": _merged, "PatientSplit": _split}
+                  "PatientsMerged": _merged, "PatientSplit": _split, "PatientErased": erasure}

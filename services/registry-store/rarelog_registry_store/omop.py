@@ -24,6 +24,8 @@ import psycopg
 
 TABLES = ("person", "observation_period", "visit_occurrence", "condition_occurrence", "drug_exposure",
           "observation", "death", "location", "care_site", "cdm_source")
+PERSON_TABLES = ("observation_period", "visit_occurrence", "condition_occurrence", "drug_exposure", "observation",
+                 "death", "person")  # the tables with a row per person, or per event of a person
 REGISTRY_TYPE = 32879  # Type Concept "Registry": the provenance of every row
 # An INSEE-verified death's type: "Registry" as well, the deceased-persons file being INSEE's
 # national register of persons (RNIPP); a centre's stated death keeps REGISTRY_TYPE.
@@ -294,6 +296,26 @@ def refresh(conn: psycopg.Connection, registry: str, vocabulary: str | None = No
                {CDM_VERSION_CONCEPT}, %s
         FROM {r}.record""", (r, vocabulary_version))
     return {t: conn.execute(f"SELECT count(*) FROM {o}.{t}").fetchone()[0] for t in TABLES}
+
+
+def forget_persons(cur: psycopg.Cursor, registry: str, patient_ids: list[str]) -> int:
+    """Deletes the OMOP rows of these patients and their person ids, in the caller's transaction
+    (an erasure: nothing of them may wait for the next refresh). Returns the persons deleted.
+
+    Waits for a refresh in progress (the lock refresh_database holds): having read the registry
+    before the erasure, it would otherwise put them back; a refresh starting later waits for the
+    caller's commit, then reads the registry without them."""
+    o = schema_name(registry)
+    if not patient_ids or not _exists(cur.connection, o, "source_id"):
+        return 0
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rarelog-omop {o}",))
+    cur.execute(f"DELETE FROM {o}.source_id WHERE kind = 'person' AND source_value = ANY(%s) RETURNING id",
+                (patient_ids,))
+    ids = [r[0] for r in cur.fetchall()]
+    if ids:
+        for table in PERSON_TABLES:
+            cur.execute(f"DELETE FROM {o}.{table} WHERE person_id = ANY(%s)", (ids,))
+    return len(ids)
 
 
 def refresh_database(database_url: str, registry: str, vocabulary: str | None = None) -> dict[str, int]:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import psycopg
 
-from . import clinical_store, death_store, linkage_store
-from .domain import DIAGNOSIS_COLUMNS, RECORD_COLUMNS, DeathsVerified, RowChanges, Step
+from . import clinical_store, death_store, erasure_store, linkage_store
+from .domain import DIAGNOSIS_COLUMNS, RECORD_COLUMNS, DeathsVerified, Erasure, RowChanges, Step
 
 _EVENT = RECORD_COLUMNS.index("last_event_id")
+_WITHDRAWN = RECORD_COLUMNS.index("withdrawn")
 
 
 def write(conn: psycopg.Connection, schema: str, steps: list[Step]) -> None:
@@ -17,6 +18,8 @@ def write(conn: psycopg.Connection, schema: str, steps: list[Step]) -> None:
                 touched |= write_records(cur, schema, step)
             elif isinstance(step, DeathsVerified):
                 touched |= death_store.write(cur, schema, step)
+            elif isinstance(step, Erasure):
+                touched |= erasure_store.erase(cur, schema, step)
             else:
                 touched |= linkage_store.apply(cur, schema, step)
         # Patient rows derive from the batch's end state, so each is rewritten once, at the end.
@@ -49,6 +52,11 @@ def write_records(cur: psycopg.Cursor, schema: str, changes: RowChanges) -> set[
             for row in rows:
                 copy.write_row(row)
     clinical_store.replace(cur, schema, applied, changes.clinical)
+    # A withdrawal erases the record's data key: the verified deaths sealed with it go too, as a
+    # replay, unable to open them, would leave them out (sealed.py).
+    withdrawn = [key for key in applied if changes.records[key][_WITHDRAWN]]
+    if withdrawn:
+        cur.execute(f"DELETE FROM {schema}.death_verified WHERE record_key = ANY(%s)", (withdrawn,))
     return patients
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import psycopg
 
 from rarelog_kit.kafka_loop import next_offsets, to_inbound
+from rarelog_kit.keystore import DataKeyStore
 from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.sink_loop import store_offsets, stored_offsets
 
 from . import store
 from .entrypoint import Quarantine, WarehouseSink
-from .replay import read_events
+from .replay import key_store, read_events
+from .sealed import Opener
 
 BATCH = 2000
 
@@ -32,9 +34,9 @@ def position(conn: psycopg.Connection, schema: str, group: str, topic: str) -> i
 
 
 def catch_up(conn: psycopg.Connection, client_config: dict, topic: str, schema: str, group: str,
-             start: int, stop: int, catalog: AvroCatalog) -> int:
+             start: int, stop: int, catalog: AvroCatalog, keys: DataKeyStore) -> int:
     """Applies the events [start, stop) to `schema` as the sink would, in the caller's transaction."""
-    sink, batch, n = WarehouseSink(catalog, schema, Quarantine(schema)), [], 0
+    sink, batch, n = WarehouseSink(catalog, schema, Quarantine(schema), Opener(catalog, keys)), [], 0
     for m in read_events(client_config, topic, start=start, stop=stop):
         batch.append(m)
         if len(batch) == BATCH:
@@ -50,17 +52,19 @@ def _apply(conn, sink: WarehouseSink, schema: str, group: str, batch: list) -> i
 
 
 def switch(database_url: str, client_config: dict, topic: str, group: str, live: tuple[str, ...],
-           fresh: tuple[str, ...], suffix: str, catalog: AvroCatalog | None = None) -> tuple[str, ...] | None:
+           fresh: tuple[str, ...], suffix: str, catalog: AvroCatalog | None = None,
+           keys: DataKeyStore | None = None) -> tuple[str, ...] | None:
     """Renames `live` to `<name>_old_<suffix>` and `fresh` to the live names (registry and
     analytics first, then any further schemas, such as the OMOP one); returns the old names
-    (None when there was no live warehouse)."""
+    (None when there was no live warehouse). keys: the data key store (read when not given)."""
     catalog = catalog or AvroCatalog()
+    keys = keys if keys is not None else key_store(client_config, topic, catalog)
     while True:  # large gaps first, outside the lock: the sink is held up only for the last few events
         with psycopg.connect(database_url) as conn:
             target, done = position(conn, live[0], group, topic), position(conn, fresh[0], group, topic) or 0
             if target is None or target - done <= BATCH:
                 break
-            catch_up(conn, client_config, topic, fresh[0], group, done, target, catalog)
+            catch_up(conn, client_config, topic, fresh[0], group, done, target, catalog, keys)
     with psycopg.connect(database_url) as conn:
         store.lock_warehouse(conn, live[0])
         target, done = position(conn, live[0], group, topic), position(conn, fresh[0], group, topic) or 0
@@ -68,7 +72,7 @@ def switch(database_url: str, client_config: dict, topic: str, group: str, live:
             raise RuntimeError(f"the live warehouse is at offset {target}, behind the replay ({done}): "
                                "a replay reads only up to the live position")
         if target is not None and target > done:
-            catch_up(conn, client_config, topic, fresh[0], group, done, target, catalog)
+            catch_up(conn, client_config, topic, fresh[0], group, done, target, catalog, keys)
         exists = {n for (n,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)",
                                                (list(live),))}
         old = tuple(f"{name}_old_{suffix}" for name in live)

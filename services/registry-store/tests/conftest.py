@@ -12,13 +12,16 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from rarelog_kit.keystore import DataKeyStore
 from rarelog_kit.messages import Inbound
+from rarelog_kit.sealing import new_data_key, seal
 from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.topics import PATIENT_EVENTS
 from rarelog_registry_store.clinical_rows import TABLES as CLINICAL_TABLES
 from rarelog_registry_store.entrypoint import Quarantine, WarehouseSink
 from rarelog_registry_store.migrations import migrate
 from rarelog_registry_store.omop import schema_name as omop_schema
+from rarelog_registry_store.sealed import Opener
 
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -82,15 +85,71 @@ class Events:
                                    "decided_at": T0})
 
     @staticmethod
+    def erased(patient, keys, reason="OPPOSE", minute=60):
+        return ("PatientErased", {"event_id": f"erased-{patient}", "patient_id": patient,
+                                  "record_keys": list(keys), "reason": reason,
+                                  "received_at": T0 + timedelta(minutes=minute)})
+
+    @staticmethod
     def split(patient, new, keys):
         return ("PatientSplit", {"event_id": f"split-{patient}-{new}", "patient_id": patient,
                                  "new_patient_id": new, "record_keys": list(keys), "cause": "review-split",
                                  "reviewer": "reviewer-1", "decided_at": T0})
 
 
+CATALOG = AvroCatalog()
+CONTENT = ("birth_year_month", "sex", "vital_status", "diagnoses", "is_foetus", "birth_area",
+           "residence_departement", "clinical")  # SealedContent's fields
+
+
+class HandKeys(DataKeyStore):
+    """A key store filled by hand (`keys`, `apply`): no topic behind it, so nothing to catch up."""
+
+    def __init__(self) -> None:
+        super().__init__(CATALOG, {}, "no-topic")
+
+    def catch_up(self) -> int:
+        self._fresh = True
+        return 0
+
+    def make(self, record_key: str) -> bytes:
+        """A new data key for the record, as the pseudonymizer makes one."""
+        self.keys[record_key] = new_data_key()
+        return self.keys[record_key]
+
+
+def sealed(event, keys: HandKeys):
+    """The event as the sealing pipeline writes it: a RecordLinked's content, a
+    VitalStatusVerified's death, sealed under its record's data key (made when missing), the
+    plaintext fields at their defaults."""
+    name, e = event
+    key = keys.keys.get(e["record_key"]) or keys.make(e["record_key"])
+    e = dict(e)
+    if name == "RecordLinked":
+        value = CATALOG.decode(CATALOG.encode("RecordLinked", e)).value  # Avro defaults filled in
+        plain = CATALOG.encode("SealedContent", {f: value[f] for f in CONTENT})
+        e.update(birth_year_month=None, sex="UNKNOWN", vital_status=None, diagnoses=[], is_foetus=False,
+                 birth_area=None, residence_departement=None, clinical=None)
+        e["content"] = seal(key, plain, record_key=e["record_key"], purpose="content", event_id=e["event_id"])
+    else:
+        plain = CATALOG.encode("SealedDeath", {"death_date": e["death_date"],
+                                                "death_departement": e["death_departement"]})
+        e.update(death_date=None, death_departement=None)
+        e["sealed"] = seal(key, plain, record_key=e["record_key"], purpose="death", event_id=e["event_id"])
+    return name, e
+
+
+Events.sealed = staticmethod(sealed)
+
+
 @pytest.fixture(scope="session")
 def events() -> type[Events]:
     return Events
+
+
+@pytest.fixture
+def hand_keys() -> HandKeys:
+    return HandKeys()
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +170,9 @@ class Warehouse:
     def __init__(self, database_url: str, registry: str, analytics: str) -> None:
         self.database_url, self.registry, self.analytics = database_url, registry, analytics
         self.catalog = AvroCatalog()
-        self.sink = WarehouseSink(self.catalog, registry, Quarantine(registry))
+        self.keys = HandKeys()
+        self.opener = Opener(self.catalog, self.keys)
+        self.sink = WarehouseSink(self.catalog, registry, Quarantine(registry), self.opener)
         self.offset = 0
 
     def write(self, batch: list[tuple[str, dict]]) -> None:
@@ -131,7 +192,8 @@ class Warehouse:
         """Every row of the warehouse's tables and views, sorted, as text."""
         rels = [(self.registry, t) for t in ("record", "diagnosis", "patient", "possible_match",
                                               "patient_link_event", "quarantined_event", *CLINICAL_TABLES,
-                                              "death_verified", "patient_vital_status", "vital_status_conflict")]
+                                              "death_verified", "patient_vital_status", "vital_status_conflict",
+                                              "erasure_audit")]
         rels += [(self.analytics, v) for v in ("patients_by_orphacode", "linkage_review_queue", "patient_count",
                                                "patients_by_region", "completeness_by_item", "age_at_onset",
                                                "vital_status")]
@@ -149,12 +211,24 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def warehouse(database_url):
-    name = f"t{uuid.uuid4().hex[:10]}"
-    registry, analytics = f"{name}_registry", f"{name}_analytics"
-    migrate(database_url, registry, analytics)
-    yield Warehouse(database_url, registry, analytics)
+def make_warehouse(database_url):
+    """Makes warehouses of their own (fresh schemas, migrated), dropped after the test."""
+    made = []
+
+    def make() -> Warehouse:
+        name = f"t{uuid.uuid4().hex[:10]}"
+        made.append(Warehouse(database_url, f"{name}_registry", f"{name}_analytics"))
+        migrate(database_url, made[-1].registry, made[-1].analytics)
+        return made[-1]
+
+    yield make
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {analytics} CASCADE")
-        conn.execute(f"DROP SCHEMA IF EXISTS {omop_schema(registry)} CASCADE")  # made by the migrations too
-        conn.execute(f"DROP SCHEMA IF EXISTS {registry} CASCADE")
+        for wh in made:
+            conn.execute(f"DROP SCHEMA IF EXISTS {wh.analytics} CASCADE")
+            conn.execute(f"DROP SCHEMA IF EXISTS {omop_schema(wh.registry)} CASCADE")  # made by the migrations too
+            conn.execute(f"DROP SCHEMA IF EXISTS {wh.registry} CASCADE")
+
+
+@pytest.fixture
+def warehouse(make_warehouse):
+    return make_warehouse()

@@ -419,6 +419,7 @@ the one service consuming it (and, on their dead letters, the reject handlers).
 {{- $changelog := printf "%sregistry.reconciler.changelog" $p -}}
 {{- $deaths := printf "%sregistry.deaths.pseudonymized" $p -}}
 {{- $outcomes := printf "%sregistry.deaths.outcomes" $p -}}
+{{- $dataKeys := printf "%sregistry.keys.records" $p -}}
 {{- $ingest := include "rarelog.principal" (dict "root" $root "workload" "ingest") -}}
 {{- $pseudonymizer := include "rarelog.principal" (dict "root" $root "workload" "pseudonymizer") -}}
 {{- $reconciler := include "rarelog.principal" (dict "root" $root "workload" "reconciler") -}}
@@ -431,6 +432,9 @@ the one service consuming it (and, on their dead letters, the reject handlers).
   (list $ingest "READ" "GROUP" (printf "%srarelog-ingest" $p) "LITERAL")
   (list $ingest "WRITE" "TRANSACTIONAL_ID" (printf "%srarelog-ingest-" $p) "PREFIXED")
   (list $pseudonymizer "READ" "TOPIC" $records "LITERAL")
+  (list $pseudonymizer "READ" "TOPIC" $dataKeys "LITERAL")
+  (list $pseudonymizer "WRITE" "TOPIC" $dataKeys "LITERAL")
+  (list $pseudonymizer "READ" "GROUP" "rarelog-topic-reader" "LITERAL")
   (list $pseudonymizer "WRITE" "TOPIC" $pseudonymised "LITERAL")
   (list $pseudonymizer "WRITE" "TOPIC" (printf "%s.dlq" $records) "LITERAL")
   (list $pseudonymizer "READ" "GROUP" (printf "%srarelog-pseudonymizer" $p) "LITERAL")
@@ -439,6 +443,8 @@ the one service consuming it (and, on their dead letters, the reject handlers).
   (list $reconciler "READ" "TOPIC" $reviews "LITERAL")
   (list $reconciler "READ" "TOPIC" $changelog "LITERAL")
   (list $reconciler "READ" "TOPIC" $deaths "LITERAL")
+  (list $reconciler "READ" "TOPIC" $dataKeys "LITERAL")
+  (list $reconciler "WRITE" "TOPIC" $dataKeys "LITERAL")
   (list $reconciler "WRITE" "TOPIC" $outcomes "LITERAL")
   (list $reconciler "WRITE" "TOPIC" (printf "%s.dlq" $deaths) "LITERAL")
   (list $reconciler "WRITE" "TOPIC" $changelog "LITERAL")
@@ -448,6 +454,8 @@ the one service consuming it (and, on their dead letters, the reject handlers).
   (list $reconciler "READ" "GROUP" (printf "%srarelog-reconciler" $p) "LITERAL")
   (list $reconciler "WRITE" "TRANSACTIONAL_ID" (printf "%srarelog-reconciler-" $p) "PREFIXED")
   (list $store "READ" "TOPIC" $events "LITERAL")
+  (list $store "READ" "TOPIC" $dataKeys "LITERAL")
+  (list $store "READ" "GROUP" "rarelog-topic-reader" "LITERAL")
   (list $store "READ" "GROUP" (printf "%srarelog-registry-store" $p) "LITERAL")
 -}}
 {{- /* The changelog and dead letters are read by assignment under this (unprefixed) group id. */ -}}
