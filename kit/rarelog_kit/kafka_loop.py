@@ -16,7 +16,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from . import telemetry
 from .health import Health, Metrics
-from .messages import Inbound, Outbound, Reason, dead_letter
+from .messages import Inbound, Outbound, Reason, Unavailable, dead_letter
 from .settings import ServiceSettings
 from .watch import IdleProbe, LagWatch
 
@@ -211,13 +211,16 @@ class TransactionalLoop:
                         self._count(out)
                 self.metrics.observe_latency(m.timestamp()[1] for m in batch)
                 break
-            except KafkaException as exc:
-                err: KafkaError = exc.args[0]
-                if err.fatal() or not err.txn_requires_abort() and not err.retriable():
-                    raise
-                log.warning("transaction aborted, batch will be processed again",
-                            extra={"kafka_error": err.name()})
-                self.health.set_ready(False, f"transaction aborted: {err.name()}")
+            except (KafkaException, Unavailable) as exc:
+                if isinstance(exc, Unavailable):
+                    why = str(exc)
+                else:
+                    err: KafkaError = exc.args[0]
+                    if err.fatal() or not err.txn_requires_abort() and not err.retriable():
+                        raise
+                    why = err.name()
+                log.warning("transaction aborted, batch will be processed again", extra={"kafka_error": why})
+                self.health.set_ready(False, f"transaction aborted: {why}")
                 self._retry(lambda: self.producer.abort_transaction(30), stop, "aborting")
                 with self.health.working("reloading state after an abort"):
                     self.processor.on_abort()
@@ -237,6 +240,8 @@ class TransactionalLoop:
     def _outputs_of(self, message: Inbound) -> list[Outbound]:
         try:
             return self.processor.process(message)
+        except Unavailable:
+            raise  # not the message's fault: the batch is retried (_transact)
         except Exception as exc:  # a bug must not stall the partition: park the message, say why
             log.error("processing failed; message dead-lettered",
                       extra={"error_class": type(exc).__name__, "topic": message.topic,

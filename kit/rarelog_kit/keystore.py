@@ -8,14 +8,26 @@ the record, before the record could be read).
 """
 from __future__ import annotations
 
+import logging
+import time
+
+from confluent_kafka import KafkaException
+
+from rarelog_kit.messages import Unavailable
 from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.topic_reader import read_to_end
+
+log = logging.getLogger(__name__)
+# How long a read of the key store waits for a broker that is away before it fails.
+PATIENCE_S = 120
 
 
 class DataKeyStore:
     def __init__(self, catalog: AvroCatalog, client_config: dict, topic: str | None) -> None:
         """topic None: keys given by hand (apply, message) only; the store never reads Kafka."""
-        self.catalog, self.client_config, self.topic = catalog, client_config, topic
+        # The broker answers a fetch at the end of the topic after fetch.wait.max.ms (500 ms by
+        # default): the usual catch-up reads nothing new, so it would mostly wait for that.
+        self.catalog, self.client_config, self.topic = catalog, {**client_config, "fetch.wait.max.ms": 10}, topic
         self.keys: dict[str, bytes] = {}
         self._next = 0          # next offset of the topic's one partition to read
         self._fresh = False     # caught up since the last batch ended
@@ -30,11 +42,24 @@ class DataKeyStore:
         return read
 
     def catch_up(self) -> int:
-        read = 0
-        for m in read_to_end(self.client_config, self.topic, start_offsets={0: self._next} if self._next else None):
-            self.apply(m.key().decode(), m.value())
-            self._next = m.offset() + 1
-            read += 1
+        """Reads what was added or erased since the last read. A broker away is waited for (up to
+        PATIENCE_S, backing off), then Unavailable: the read happens while a message is processed,
+        and the loop then retries the batch rather than park the message as a processing error."""
+        read, delay, deadline = 0, 0.5, time.monotonic() + PATIENCE_S
+        while True:
+            try:
+                for m in read_to_end(self.client_config, self.topic,
+                                     start_offsets={0: self._next} if self._next else None):
+                    self.apply(m.key().decode(), m.value())
+                    self._next = m.offset() + 1  # a retry goes on from here
+                    read += 1
+                break
+            except (KafkaException, RuntimeError) as exc:  # read_to_end's errors
+                if time.monotonic() + delay > deadline:  # the batch is retried, the message kept
+                    raise Unavailable(f"key store {self.topic} unreadable: {str(exc)[:200]}") from exc
+                log.warning("key store unreadable, retrying", extra={"topic": self.topic, "error": str(exc)[:200]})
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
         self._fresh = True
         return read
 

@@ -70,3 +70,8 @@ def dead_letter(message: Inbound, dlq_topic: str, service: str, reasons: list[Re
     size = str(len(message.value or b"")).encode()
     out = Outbound(dlq_topic, message.key, None, headers + (("x-dlq-original-bytes", size),))
     return out if _size(out) <= MAX_DEAD_LETTER_BYTES else replace(out, key=None)
+
+
+class Unavailable(Exception):
+    """Something a message needs is out of reach for now (a broker away while the key store is
+    read): the batch is aborted and processed again later, the message never dead-lettered."""
