@@ -16,9 +16,7 @@ another matter: UndecodableMessage, quarantined as any unreadable event.
 from __future__ import annotations
 
 import logging
-import time
 
-from confluent_kafka import KafkaException
 from prometheus_client import CollectorRegistry, Counter
 
 from rarelog_kit.keystore import DataKeyStore
@@ -28,7 +26,6 @@ from rarelog_kit.serde import AvroCatalog
 # event → (sealed field, purpose, schema of what it seals)
 SEALED = {"RecordLinked": ("content", "content", "SealedContent"),
           "VitalStatusVerified": ("sealed", "death", "SealedDeath")}
-KEY_STORE_PATIENCE_S = 60  # then the batch fails (the service restarts), as on any unexpected error
 log = logging.getLogger(__name__)
 
 
@@ -67,16 +64,5 @@ class Opener:
 
     def _key(self, record_key: str) -> bytes | None:
         """The record's data key. The broker away while the key store is read is not a missing
-        key: skipping the payload for it would lose a live record. Wait, as the loops do."""
-        if self.keys is None:
-            return None
-        delay, deadline = 0.5, time.monotonic() + KEY_STORE_PATIENCE_S
-        while True:
-            try:
-                return self.keys.get(record_key)
-            except (KafkaException, RuntimeError) as exc:
-                if time.monotonic() > deadline:
-                    raise
-                log.warning("key store unreadable, retrying", extra={"error_class": type(exc).__name__})
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
+        key (skipping the payload would lose a live record): the store waits for it, then raises."""
+        return None if self.keys is None else self.keys.get(record_key)

@@ -136,20 +136,28 @@ def test_an_erasure_received_in_the_same_millisecond_is_another_line(events):
 
 
 def test_a_key_store_briefly_unreadable_is_waited_for_not_taken_for_an_erasure(events, hand_keys, monkeypatch):
-    from rarelog_registry_store import sealed as sealed_module
+    from rarelog_kit import keystore
     record = events.sealed(events.linked("r1", "P1", 1), hand_keys)
     key = hand_keys.keys.pop("r1")
+    store = keystore.DataKeyStore(hand_keys.catalog, {}, "registry.keys.records")
     failures = []
 
-    def catch_up():
+    class Message:  # the key, committed before the record: found once the broker answers
+        def offset(self):
+            return 0
+
+        def key(self):
+            return b"r1"
+
+        def value(self):
+            return hand_keys.catalog.encode("RecordDataKey", {"data_key": key})
+
+    def read_to_end(*_args, **_kwargs):
         if not failures:
             failures.append(1)
             raise RuntimeError("reading registry.keys.records failed: _TRANSPORT")
-        hand_keys.keys["r1"] = key  # committed before the record: found once the broker answers
-        hand_keys._fresh = True
-        return 1
+        yield Message()
 
-    monkeypatch.setattr(hand_keys, "catch_up", catch_up)
-    monkeypatch.setattr(sealed_module.time, "sleep", lambda s: None)
-    hand_keys.stale()
-    assert decoded(Opener(hand_keys.catalog, hand_keys), record)["diagnoses"] and failures == [1]
+    monkeypatch.setattr(keystore, "read_to_end", read_to_end)
+    monkeypatch.setattr(keystore.time, "sleep", lambda s: None)
+    assert decoded(Opener(hand_keys.catalog, store), record)["diagnoses"] and failures == [1]
