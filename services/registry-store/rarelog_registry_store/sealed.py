@@ -15,8 +15,6 @@ another matter: UndecodableMessage, quarantined as any unreadable event.
 """
 from __future__ import annotations
 
-import logging
-
 from prometheus_client import CollectorRegistry, Counter
 
 from rarelog_kit.keystore import DataKeyStore
@@ -26,7 +24,6 @@ from rarelog_kit.serde import AvroCatalog
 # event → (sealed field, purpose, schema of what it seals)
 SEALED = {"RecordLinked": ("content", "content", "SealedContent"),
           "VitalStatusVerified": ("sealed", "death", "SealedDeath")}
-log = logging.getLogger(__name__)
 
 
 class Opener:
