@@ -20,6 +20,7 @@ from rarelog_kit.topic_reader import read_to_end
 log = logging.getLogger(__name__)
 # How long a read of the key store waits for a broker that is away before it fails.
 PATIENCE_S = 120
+READ_TIMEOUT_S = 20  # one read of what is new; far more than it takes with the broker there
 
 
 class DataKeyStore:
@@ -47,14 +48,19 @@ class DataKeyStore:
         and the loop then retries the batch rather than park the message as a processing error."""
         read, delay, deadline = 0, 0.5, time.monotonic() + PATIENCE_S
         while True:
+            progress = read
             try:
-                for m in read_to_end(self.client_config, self.topic,
+                # bounded: a reader whose broker went away and came back can stop fetching for
+                # good (seen after a broker restart); a fresh one, on retry, does not
+                for m in read_to_end(self.client_config, self.topic, timeout_s=READ_TIMEOUT_S,
                                      start_offsets={0: self._next} if self._next else None):
                     self.apply(m.key().decode(), m.value())
                     self._next = m.offset() + 1  # a retry goes on from here
                     read += 1
                 break
-            except (KafkaException, RuntimeError) as exc:  # read_to_end's errors
+            except (KafkaException, RuntimeError, TimeoutError) as exc:  # read_to_end's errors
+                if read > progress:  # a long read (a large store at start) timed out while reading
+                    delay, deadline = 0.5, time.monotonic() + PATIENCE_S
                 if time.monotonic() + delay > deadline:  # the batch is retried, the message kept
                     raise Unavailable(f"key store {self.topic} unreadable: {str(exc)[:200]}") from exc
                 log.warning("key store unreadable, retrying", extra={"topic": self.topic, "error": str(exc)[:200]})
