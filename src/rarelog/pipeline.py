@@ -18,8 +18,11 @@ from rarelog_kit.topics import (INTAKE_RECORDS, INTAKE_SUBMISSIONS, LINKAGE_REVI
 
 STAGES = (("ingest", INTAKE_SUBMISSIONS), ("pseudonymizer", INTAKE_RECORDS),
           ("reconciler", PSEUDONYMIZED_RECORDS), ("reconciler", LINKAGE_REVIEWS), ("reconciler", PSEUDONYMIZED_DEATHS),
-          ("registry-store", PATIENT_EVENTS))
-_LABELS = {LINKAGE_REVIEWS: "reviews", PSEUDONYMIZED_DEATHS: "deaths"}
+          ("registry-store", PATIENT_EVENTS),
+          # the pseudonymizer reads the patient events for erasures, to purge the intake
+          ("pseudonymizer", PATIENT_EVENTS))
+_LABELS = {("reconciler", LINKAGE_REVIEWS): "reviews", ("reconciler", PSEUDONYMIZED_DEATHS): "deaths",
+           ("pseudonymizer", PATIENT_EVENTS): "erasures"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def progress(bootstrap: str, database_url: str, prefix: str = "", schema: str = 
             caught_up = not behind or not _has_message(consumer, topic, positions, ends, behind)
         finally:
             consumer.close()
-        what = next((w for t, w in _LABELS.items() if topic.endswith(t)), None)
+        what = _LABELS.get((stage, topic[len(prefix):]))
         label = f"{stage} ({what})" if what else stage
         result.append(StageProgress(label, topic, sum(positions.values()), sum(ends.values()), caught_up))
     return result

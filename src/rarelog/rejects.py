@@ -19,10 +19,14 @@ class Reject:
 
 
 def read_rejects(bootstrap: str, prefix: str = "", client_config: dict | None = None) -> list[Reject]:
-    rejects = []
+    rejects, seen = [], set()
     config = {"bootstrap.servers": bootstrap, **(client_config or {})}
     for m in read_to_end(config, prefix + dlq(INTAKE_SUBMISSIONS)):
         headers = dict(m.headers() or [])
+        source = (headers.get("x-dlq-source-partition"), headers.get("x-dlq-source-offset"))
+        if source in seen and source[1] is not None:
+            continue  # read while an erasure was copying it (docs/decisions/0011): once is enough
+        seen.add(source)
         centre, _, local = (m.key() or b"?:?").decode("utf-8", "replace").partition(":")
         rejects.append(Reject(centre, local, json.loads(headers.get("x-dlq-reasons", b"[]")),
                               int(headers.get("x-dlq-source-offset", b"-1")),

@@ -86,13 +86,15 @@ def submit_files(files: list[Path], bootstrap: str, prefix: str = "", encoding: 
     sys.stderr.write("\n")
     if wait and summary.submitted:
         _wait_for_ingest(config, prefix, publisher.delivered, timeout_s)
-        sent = set(publisher.delivered)
+        sent, counted = set(publisher.delivered), set()
         for m in read_to_end(config, prefix + dlq(INTAKE_SUBMISSIONS)):
             if m.offset() < dlq_start.get(m.partition(), 0):
                 continue
             headers = dict(m.headers() or [])
             source = (int(headers.get("x-dlq-source-partition", b"-1")), int(headers.get("x-dlq-source-offset", b"-1")))
-            if source in sent:
+            # once each: an erasure meanwhile may have copied a dead letter above its original
+            if source in sent and source not in counted:
+                counted.add(source)
                 summary.rejected += 1
                 for reason in json.loads(headers.get("x-dlq-reasons", b"[]")):
                     summary.reasons[reason["code"]] += 1

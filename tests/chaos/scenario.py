@@ -282,7 +282,10 @@ def opened_events(pipeline: Pipeline, keys: DataKeyStore) -> tuple[list, int]:
 
 
 def compare(reference: Pipeline, chaos: Pipeline, outcome: Outcome) -> None:
-    for topic in (INTAKE_RECORDS, PSEUDONYMIZED_RECORDS, PATIENT_EVENTS):
+    # Not the intake: an erasure truncates what was processed of it, at a point each run reaches at
+    # its own moment (docs/decisions/0011). Ingest's output is counted one stage later: each intake
+    # record gives one pseudonymised record named after it, so a loss or a double shows there.
+    for topic in (PSEUDONYMIZED_RECORDS, PATIENT_EVENTS):
         expected, got = _event_ids(reference, topic), _event_ids(chaos, topic)
         outcome.lost[topic] = len(set(expected) - set(got))
         outcome.duplicated[topic] = len(got) - len(set(got)) + len(set(got) - set(expected))

@@ -587,8 +587,10 @@ def test_identified_topics_are_readable_by_ingest_and_the_pseudonymizer_alone(pr
                 readers.setdefault(b["resource_name"], set()).add(b["principal"])
     assert readers["prod.registry.intake.submissions"] == {"User:rarelog-ingest"}
     assert readers["prod.registry.intake.records"] == {"User:rarelog-pseudonymizer"}
+    # ... and their dead letters by the operators, and by the pseudonymizer, which removes an
+    # erased patient's from them (docs/decisions/0011).
     for dlq in ("prod.registry.intake.submissions.dlq", "prod.registry.intake.records.dlq"):
-        assert readers[dlq] == {"User:registry-operations"}
+        assert readers[dlq] == {"User:registry-operations", "User:rarelog-pseudonymizer"}
     # Downstream services never read identity.
     for principal in ("User:rarelog-reconciler", "User:rarelog-registry-store", "User:rarelog-keda"):
         assert not any(principal in readers.get(f"prod.{t}", set()) for t in IDENTIFIED_TOPICS)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from rarelog.pipeline import wait_until_caught_up
@@ -102,6 +103,16 @@ class Pipeline:
         """Every message of a topic (this test's prefix), from the beginning to the end."""
         return list(read_to_end({"bootstrap.servers": self.bootstrap}, self.prefix + topic,
                                 committed_only=committed_only, timeout_s=60))
+
+    def end_offsets(self, topic: str) -> int:
+        """The sum of a topic's end offsets: every message it ever got, even those deleted since."""
+        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "rarelog-topic-reader"})
+        try:
+            name = self.prefix + topic
+            partitions = consumer.list_topics(name, timeout=30).topics[name].partitions
+            return sum(consumer.get_watermark_offsets(TopicPartition(name, p), timeout=30)[1] for p in partitions)
+        finally:
+            consumer.close()
 
     def query(self, sql: str, *params) -> list[tuple]:
         with psycopg.connect(self.database_url) as conn:

@@ -2,7 +2,8 @@
 
 Patients oppose in the middle of a load. Afterwards nothing of theirs may be readable anywhere:
 not in any topic (their data keys are gone from the key store, physically once compacted, so
-every sealed copy of their content and linkage stays closed; nothing of it is in clear), not in
+every sealed copy of their content and linkage stays closed; nothing of it is in clear; the
+identified intake topics and their dead letters no longer hold their submissions), not in
 the warehouse, OMOP, a fresh replay or a study's views; a new record of the same person links
 to none of them. Everyone else is intact: the warehouse holds exactly the cohort minus the erased.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
 
 from rarelog.access.keys import load_secret, study_pseudonym
@@ -25,8 +27,11 @@ from rarelog.stack import embedded_env
 from rarelog_kit.keystore import DataKeyStore
 from rarelog_kit.sealing import Unsealable, unseal
 from rarelog_kit.serde import AvroCatalog
-from rarelog_kit.topics import KEYS_RECORDS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG
+from rarelog_kit.topics import (INTAKE_RECORDS, INTAKE_SUBMISSIONS, KEYS_RECORDS, PATIENT_EVENTS,
+                                PSEUDONYMIZED_RECORDS, RECONCILER_CHANGELOG, dlq)
 from rarelog_pseudonymizer.domain import record_key
+from rarelog_pseudonymizer.intake_purge import lenient, owners, record_keys
+from rarelog_pseudonymizer.keys import KeyRing
 from tests.integration import cohort as cohorts
 
 pytestmark = pytest.mark.integration
@@ -84,8 +89,16 @@ def test_erased_patients_leave_no_readable_trace_and_everyone_else_is_intact(pip
         o = {"operation": "OPPOSE", "centre_id": rs[-1]["centre_id"], "local_record_id": rs[-1]["local_record_id"]}
         oppositions.append((submission_key(o), json.dumps(o).encode()))
 
+    # Dead letters in the identified intake: a refused submission and an unreadable record of one
+    # of them, and of someone else (kept).
+    kept = next(s for s, p in cohort.valid if p not in chosen)
+    mine = next(iter(chosen.values()))[0]
+    refused = [(submission_key(s), json.dumps({**s, "record": {
+        **s["record"], "identity": {**s["record"]["identity"], "sex": "X"}}}).encode()) for s in (mine, kept)]
+
     pipeline.start_all()
-    publish(pipeline, cohort.messages[:half])
+    publish(pipeline, cohort.messages[:half] + refused)
+    unreadable(pipeline, [submission_key(s) for s in (mine, kept)])
     pipeline.wait_caught_up()
     erased_patients = {p for (p,) in pipeline.query(
         "SELECT DISTINCT patient_id FROM {registry}.record WHERE record_key = ANY(%s)", list(erased_keys))}
@@ -144,6 +157,17 @@ def test_erased_patients_leave_no_readable_trace_and_everyone_else_is_intact(pip
                             unseal(data_key, decoded[field], record_key=k, purpose=purpose)
     assert sealed_seen >= 2 * len(erased_keys)
 
+    # The identified intake (before the pseudonymizer, so not sealed): the erasures truncated what
+    # ingest and the pseudonymizer had processed and removed their dead letters; others' stay.
+    ring = KeyRing(pipeline.key)
+    for topic in (INTAKE_SUBMISSIONS, INTAKE_RECORDS, dlq(INTAKE_SUBMISSIONS), dlq(INTAKE_RECORDS)):
+        messages = pipeline.read_topic(topic, committed_only=False)
+        theirs = [m.offset() for m in messages
+                  if record_keys(ring, owners(m.key(), m.value(), lenient(CATALOG.decode))) & erased_keys]
+        assert not theirs, f"{topic}: an erased record at offsets {theirs}"
+        if topic.endswith(".dlq"):
+            assert submission_key(kept) in {m.key() for m in messages}, f"{topic}: someone else's dead letter lost"
+
     # A study granted on their disorders: its views hold the others, never them.
     codes = sorted({d["orphacode"] for rs in chosen.values() for s in rs for d in s["record"]["diagnoses"]
                     if d.get("orphacode")})
@@ -177,6 +201,14 @@ def test_erased_patients_leave_no_readable_trace_and_everyone_else_is_intact(pip
             for schema in (f"{replayed}_analytics", f"{replayed}_omop", replayed):
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     pipeline.assert_running()
+
+
+def unreadable(pipeline, keys: list[bytes]) -> None:
+    """Records that ingest could not have written: the pseudonymizer dead-letters them."""
+    producer = Producer({"bootstrap.servers": pipeline.bootstrap})
+    for key in keys:
+        producer.produce(pipeline.prefix + INTAKE_RECORDS, b"\x07not a record", key)
+    assert producer.flush(30) == 0
 
 
 def rarelog(pipeline, *argv: str, env: dict | None = None) -> str:

@@ -1,6 +1,9 @@
 """Transport adapter: canonical (identified) record in, pseudonymised record out, sealed under the
-record's data key (docs/decisions/0011)."""
+record's data key (docs/decisions/0011); and, from the patient events, each erasure carried back
+into the identified intake (intake_purge)."""
 from __future__ import annotations
+
+import logging
 
 from rarelog_kit.ids import derived_id
 from rarelog_kit.keystore import DataKeyStore
@@ -9,19 +12,24 @@ from rarelog_kit.sealing import new_data_key
 from rarelog_kit.serde import AvroCatalog, UndecodableMessage
 
 from . import domain
+from .intake_purge import IntakePurge
 from .keys import KeyRing
 from .sealed import seal_record
 
 SERVICE = "pseudonymizer"
+log = logging.getLogger(__name__)
 
 
 class PseudonymizerProcessor:
     def __init__(self, catalog: AvroCatalog, keys: KeyRing, data_keys: DataKeyStore, output_topic: str,
-                 keys_topic: str, dlq_topic: str) -> None:
+                 keys_topic: str, dlq_topic: str, patient_events_topic: str | None = None,
+                 purge: IntakePurge | None = None) -> None:
         """keys: the pseudonymisation key ring; data_keys: the records' data keys (the key store
-        topic `keys_topic`), which this service makes: one per record, the first time it sees it."""
+        topic `keys_topic`), which this service makes: one per record, the first time it sees it;
+        purge: what an erasure read from `patient_events_topic` removes from the intake."""
         self.catalog, self.keys, self.data_keys = catalog, keys, data_keys
         self.output_topic, self.keys_topic, self.dlq_topic = output_topic, keys_topic, dlq_topic
+        self.patient_events_topic, self.purge = patient_events_topic, purge
         # Data keys made in the open transaction, and keys made in an aborted one: those are still
         # in the key store's memory, and are used again (the same bytes as before the abort) with
         # their key store message produced again, since the first one was aborted with its batch.
@@ -43,6 +51,8 @@ class PseudonymizerProcessor:
         self.data_keys.stale()
 
     def process(self, message: Inbound) -> list[Outbound]:
+        if message.topic == self.patient_events_topic:
+            return self._erasure(message)
         try:
             canonical = self.catalog.decode(message.value, expect=("CanonicalRecord",)).value
         except UndecodableMessage as exc:
@@ -59,6 +69,21 @@ class PseudonymizerProcessor:
         record = Outbound(self.output_topic, out["record_key"].encode(), value, headers)
         # A new record's key goes in the same transaction as the record: committed together.
         return [record] if key_message is None else [Outbound(self.keys_topic, *key_message), record]
+
+    def _erasure(self, message: Inbound) -> list[Outbound]:
+        """A PatientErased removes the patient's records from the intake; other events are not ours.
+        A purge that fails raises Unavailable: the batch is processed again, nothing skipped."""
+        try:
+            event = self.catalog.decode(message.value)
+        except UndecodableMessage as exc:  # registry-store quarantines it; nothing to erase here
+            log.warning("patient event unreadable, skipped", extra={"offset": message.offset, "reason": exc.code})
+            return []
+        if event.schema_name == "PatientErased" and self.purge is not None:
+            purged = self.purge.erase(set(event.value["record_keys"]))
+            log.info("erasure carried into the intake", extra={
+                "records": len(event.value["record_keys"]), "intake_offsets_removed": purged.intake_offsets,
+                "dead_letters_removed": purged.dead_letters, "dead_letters_kept": purged.kept})
+        return []
 
     def _sealed(self, record: dict) -> tuple[bytes, tuple[bytes, bytes | None] | None]:
         """The record sealed under its data key (encoded), and the key store message to produce with
