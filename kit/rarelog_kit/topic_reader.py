@@ -14,7 +14,8 @@ def read_to_end(client_config: dict, topic: str, *, committed_only: bool = True,
     start_offsets: partition → first offset to read (the others from the beginning); an offset
     the partition no longer or not yet has raises rather than silently reading from elsewhere."""
     start_offsets = start_offsets or {}
-    consumer = Consumer({**client_config, "group.id": "rarelog-topic-reader", "enable.auto.commit": False,
+    # fetch.wait.max.ms: at a partition's end the broker answers at once, so its end is seen at once
+    consumer = Consumer({"fetch.wait.max.ms": 10, **client_config, "group.id": "rarelog-topic-reader", "enable.auto.commit": False,
                          "enable.partition.eof": True,
                          **({"auto.offset.reset": "error"} if start_offsets else {}),
                          "isolation.level": "read_committed" if committed_only else "read_uncommitted"})
@@ -26,7 +27,7 @@ def read_to_end(client_config: dict, topic: str, *, committed_only: bool = True,
         while pending:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"reading {topic} did not reach its end in time")
-            for m in consumer.consume(10_000, 0.5):
+            for m in consumer.consume(10_000, 0.1):  # waits its whole timeout unless the batch fills
                 err = m.error()
                 if err is None:
                     yield m

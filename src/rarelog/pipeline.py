@@ -53,7 +53,8 @@ def progress(bootstrap: str, database_url: str, prefix: str = "", schema: str = 
         topic = prefix + topic
         group = f"{prefix}rarelog-{stage}"
         consumer = Consumer({**base, "group.id": group, "enable.auto.commit": False,
-                             "isolation.level": "read_committed", "enable.partition.eof": True})
+                             "isolation.level": "read_committed", "enable.partition.eof": True,
+                             "fetch.wait.max.ms": 10})  # at the end, say so at once
         try:
             meta = consumer.list_topics(topic, timeout=10).topics[topic]
             partitions = [TopicPartition(topic, p) for p in sorted(meta.partitions)]
@@ -78,7 +79,9 @@ def _has_message(consumer: Consumer, topic: str, positions: dict, ends: dict, be
     pending = set(behind)
     deadline = time.monotonic() + 10
     while pending and time.monotonic() < deadline:
-        for m in consumer.consume(100, 0.5):
+        # a short wait: consume() waits its whole timeout for a batch that does not fill up, and a
+        # transactional stage is always "behind" by its commit markers
+        for m in consumer.consume(100, 0.05):
             if m.error() is None:
                 return True
             if m.error().code() == KafkaError._PARTITION_EOF:
