@@ -1,5 +1,5 @@
 """An erasure carried into the identified intake, over the real broker (docs/decisions/0011):
-processed intake truncated, the erased records' dead letters removed, every other dead letter
+processed intake (and INSEE death lines) truncated, the erased records' dead letters removed, every other dead letter
 kept once, in order, with its timestamp and headers; and a purge interrupted between copying
 and truncating finished by the next attempt without a second copy."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from rarelog_kit.serde import AvroCatalog
-from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, dlq
+from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, PSEUDONYMIZED_DEATHS, dlq
 from rarelog_pseudonymizer.domain import record_key
 from rarelog_pseudonymizer.intake_purge import REWRITE_BELOW, IntakePurge, lenient
 from rarelog_pseudonymizer.keys import KeyRing
@@ -22,7 +22,8 @@ BASE_TS = 1_780_000_000_000
 def purge_for(pipeline, cls=IntakePurge) -> IntakePurge:
     p = pipeline.prefix
     return cls({"bootstrap.servers": pipeline.bootstrap}, KeyRing(pipeline.key), lenient(AvroCatalog().decode),
-               intake=[(p + INTAKE_SUBMISSIONS, p + "rarelog-ingest"), (p + INTAKE_RECORDS, p + "rarelog-pseudonymizer")],
+               truncated=[(p + INTAKE_SUBMISSIONS, p + "rarelog-ingest"), (p + INTAKE_RECORDS, p + "rarelog-pseudonymizer"),
+                          (p + PSEUDONYMIZED_DEATHS, p + "rarelog-reconciler")],
                dead_letter_topics=[p + dlq(INTAKE_SUBMISSIONS), p + dlq(INTAKE_RECORDS)],
                transactional_id=p + "rarelog-pseudonymizer-intake-purge")
 
@@ -68,6 +69,8 @@ def test_erasure_removes_the_erased_records_from_the_intake_and_keeps_the_rest(p
     produce(pipeline, dlq(INTAKE_RECORDS), [(b"C1:r1", b"junk"), (b"C3:r3", b"junk")])
     produce(pipeline, INTAKE_SUBMISSIONS, [(b"C1:r1", b"{}")] * 5)
     commit(pipeline, "rarelog-ingest", INTAKE_SUBMISSIONS, 4)  # ingest has processed 4 of the 5
+    produce(pipeline, PSEUDONYMIZED_DEATHS, [(b"death-1", b"line")] * 3)
+    commit(pipeline, "rarelog-reconciler", PSEUDONYMIZED_DEATHS, 2)  # the reconciler, 2 of the 3
     erased = {record_key(pipeline.key, "C1", "r1")}
 
     # A crash after the copies committed: the next attempt truncates, and copies nothing again.
@@ -83,6 +86,7 @@ def test_erasure_removes_the_erased_records_from_the_intake_and_keeps_the_rest(p
 
     # The intake: the processed positions are gone, the unprocessed one stays.
     assert [m.offset() for m in pipeline.read_topic(INTAKE_SUBMISSIONS) if m.partition() == 0] == [4]
+    assert [m.offset() for m in pipeline.read_topic(PSEUDONYMIZED_DEATHS)] == [2]  # and the deaths
 
     # Again: nothing of the erased is left, so nothing moves.
     again = purge_for(pipeline).erase(erased)

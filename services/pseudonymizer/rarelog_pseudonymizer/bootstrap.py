@@ -6,7 +6,7 @@ from rarelog_kit.kafka_loop import TransactionalLoop
 from rarelog_kit.keystore import DataKeyStore
 from rarelog_kit.serde import catalog_for
 from rarelog_kit.topics import (INTAKE_RECORDS, INTAKE_SUBMISSIONS, KEYS_RECORDS, PATIENT_EVENTS,
-                                PSEUDONYMIZED_RECORDS, dlq)
+                                PSEUDONYMIZED_DEATHS, PSEUDONYMIZED_RECORDS, dlq)
 
 from .entrypoint import SERVICE, PseudonymizerProcessor
 from .intake_purge import IntakePurge, lenient
@@ -21,8 +21,9 @@ def build(settings: PseudonymizerSettings, health: Health, metrics: Metrics) -> 
     data_keys = DataKeyStore(catalog, settings.kafka_common(), settings.topic(KEYS_RECORDS))
     purge = IntakePurge(
         settings.kafka_common(), keys, lenient(catalog.decode),
-        intake=[(settings.topic(INTAKE_SUBMISSIONS), settings.group_member("ingest")["group.id"]),
-                (settings.topic(INTAKE_RECORDS), settings.group_member(SERVICE)["group.id"])],
+        truncated=[(settings.topic(INTAKE_SUBMISSIONS), settings.group_member("ingest")["group.id"]),
+                   (settings.topic(INTAKE_RECORDS), settings.group_member(SERVICE)["group.id"]),
+                   (settings.topic(PSEUDONYMIZED_DEATHS), settings.group_member("reconciler")["group.id"])],
         dead_letter_topics=[settings.topic(dlq(INTAKE_SUBMISSIONS)), settings.topic(dlq(INTAKE_RECORDS))],
         transactional_id=f"{settings.topic_prefix}rarelog-{SERVICE}-intake-purge")
     processor = PseudonymizerProcessor(catalog, keys, data_keys, settings.topic(PSEUDONYMIZED_RECORDS),

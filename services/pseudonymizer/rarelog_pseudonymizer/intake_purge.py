@@ -6,7 +6,9 @@ that may read them, removes the erased records from them:
 
 1. The intake topics are truncated below the positions ingest and the pseudonymizer have
    committed. Everything there is already processed, the erased records among it: the
-   reconciler only knows records that went through both.
+   reconciler only knows records that went through both. So is the INSEE deaths topic, below
+   the reconciler's position: its lines' pseudonyms and encodings are not sealed either, and a
+   line matched to the erased patient was processed before the erasure.
 2. The intake dead-letter topics are rewritten without the erased records' dead letters: the
    others are copied to the end in one transaction, with their original timestamps (retention is
    unchanged), then the partition is truncated below the copies. Each copy names the offset it
@@ -69,7 +71,7 @@ def record_keys(ring: KeyRing, named: Iterable[tuple[str, str]]) -> set[str]:
 
 @dataclass
 class Purged:
-    intake_offsets: int = 0    # processed intake positions removed by truncation
+    intake_offsets: int = 0    # processed positions removed by truncation (intake, deaths)
     dead_letters: int = 0      # dead letters of erased records removed
     kept: int = 0              # other dead letters copied to stay
 
@@ -78,12 +80,12 @@ class IntakePurge:
     """The Kafka side: admin truncation, dead-letter reading and copying."""
 
     def __init__(self, kafka: dict, ring: KeyRing, decode: Callable[[bytes], dict | None],
-                 intake: list[tuple[str, str]], dead_letter_topics: list[str], transactional_id: str) -> None:
-        """intake: (topic, consumer group whose committed positions bound its truncation)."""
+                 truncated: list[tuple[str, str]], dead_letter_topics: list[str], transactional_id: str) -> None:
+        """truncated: (topic, consumer group whose committed positions bound its truncation)."""
         from confluent_kafka.admin import AdminClient
 
         self.kafka, self.ring, self.decode = kafka, ring, decode
-        self.intake, self.dead_letter_topics, self.transactional_id = intake, dead_letter_topics, transactional_id
+        self.truncated, self.dead_letter_topics, self.transactional_id = truncated, dead_letter_topics, transactional_id
         self.admin = AdminClient(kafka)
         self._producer = self._consumer = None
         self._visible_from: dict[tuple[str, int], int] = {}  # where this instance's last copies end
@@ -98,7 +100,7 @@ class IntakePurge:
                                    "enable.partition.eof": True, "isolation.level": "read_committed",
                                    "fetch.wait.max.ms": 10})  # at a partition's end, say so at once
         try:
-            for topic, group in self.intake:
+            for topic, group in self.truncated:
                 purged.intake_offsets += self._truncate_processed(topic, group)
             for topic in self.dead_letter_topics:
                 # Before reading: a transactional producer starts only once any copying an earlier

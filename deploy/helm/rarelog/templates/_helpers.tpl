@@ -448,6 +448,8 @@ the one service consuming it (and, on their dead letters, the reject handlers).
   (list $pseudonymizer "READ" "TOPIC" (printf "%s.dlq" $records) "LITERAL")
   (list $pseudonymizer "DELETE" "TOPIC" (printf "%s.dlq" $records) "LITERAL")
   (list $pseudonymizer "DESCRIBE" "GROUP" (printf "%srarelog-ingest" $p) "LITERAL")
+  (list $pseudonymizer "DELETE" "TOPIC" $deaths "LITERAL")
+  (list $pseudonymizer "DESCRIBE" "GROUP" (printf "%srarelog-reconciler" $p) "LITERAL")
   (list $pseudonymizer "READ" "GROUP" "rarelog-intake-purge" "LITERAL")
   (list $reconciler "READ" "TOPIC" $pseudonymised "LITERAL")
   (list $reconciler "READ" "TOPIC" $reviews "LITERAL")
