@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from rarelog_kit.health import Health, Metrics
+from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, PATIENT_EVENTS, PSEUDONYMIZED_RECORDS
 from tests.chaos.faults import service_port, wait_for
 from tests.integration import cohort as cohorts
 from tests.integration.harness import SERVICES
@@ -21,6 +22,8 @@ from tests.integration.test_walking_skeleton import publish
 
 pytestmark = pytest.mark.integration
 
+INPUT = {"ingest": INTAKE_SUBMISSIONS, "pseudonymizer": INTAKE_RECORDS, "reconciler": PSEUDONYMIZED_RECORDS,
+         "registry-store": PATIENT_EVENTS}
 SETTINGS = {"ingest": "IngestSettings", "pseudonymizer": "PseudonymizerSettings",
             "reconciler": "ReconcilerSettings", "registry-store": "RegistryStoreSettings"}
 
@@ -57,8 +60,11 @@ def test_one_trace_follows_a_submission_through_the_four_services(pipeline, span
     try:
         spans.clear()
         publish(pipeline, cohort.messages[:1])
-        wait_for(lambda: any(s.name == "registry-store store" for s in spans.get_finished_spans()), 120,
-                 "registry-store's span")
+        def last_hops() -> set[str]:
+            return {s.name for s in spans.get_finished_spans()
+                    if s.attributes.get("messaging.destination.name") == pipeline.prefix + PATIENT_EVENTS}
+        wait_for(lambda: last_hops() >= {"registry-store store", "pseudonymizer process"}, 120,
+                 "the patient event's spans (registry-store, pseudonymizer)")
     finally:
         stop.set()
         for t in threads:
@@ -68,11 +74,16 @@ def test_one_trace_follows_a_submission_through_the_four_services(pipeline, span
         by_trace.setdefault(span.context.trace_id, []).append(span)
     [(trace_id, chain)] = [(t, ss) for t, ss in by_trace.items()
                            if {s.name.split()[0] for s in ss} == set(SERVICES)]
-    # Each hop is the child of the one before: ingest → pseudonymizer → reconciler → registry-store.
-    named = {s.name.split()[0]: s for s in chain}
+    # Each hop is the child of the one before: ingest → pseudonymizer → reconciler → registry-store;
+    # the pseudonymizer reads the patient event too (for erasures): a child of the reconciler's.
+    named = {s.name.split()[0]: s for s in chain
+             if s.attributes["messaging.destination.name"] == pipeline.prefix + INPUT[s.name.split()[0]]}
     for parent, child in zip(SERVICES, SERVICES[1:]):
         assert named[child].parent.span_id == named[parent].context.span_id, (parent, child)
     assert named["ingest"].parent is None  # no upstream traceparent: ingest starts the trace
+    [erasures] = [s for s in chain if s.attributes["messaging.destination.name"] == pipeline.prefix + PATIENT_EVENTS
+                  and s.name.startswith("pseudonymizer")]
+    assert erasures.parent.span_id == named["reconciler"].context.span_id
 
 
 def metric_names(port: int) -> set[str]:
