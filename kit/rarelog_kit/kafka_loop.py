@@ -85,13 +85,15 @@ class ClientWedged(RuntimeError):
     timeout then): the only way on is new clients."""
 
 
-def bounded(call, timeout_s: float, what: str) -> None:
-    """`call()` in a helper thread, given `timeout_s` to return (its own errors are re-raised)."""
+def bounded(call, timeout_s: float, what: str):
+    """`call()` in a helper thread, given `timeout_s` to return (its own errors are re-raised);
+    returns what it returned."""
     failure: list[BaseException] = []
+    result: list = []
 
     def run() -> None:
         try:
-            call()
+            result.append(call())
         except BaseException as exc:  # handed to the caller's thread
             failure.append(exc)
 
@@ -102,6 +104,7 @@ def bounded(call, timeout_s: float, what: str) -> None:
         raise ClientWedged(f"{what} has not returned after {timeout_s:.0f} s")
     if failure:
         raise failure[0]
+    return result[0]
 
 
 class TransactionalLoop:

@@ -12,16 +12,16 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from rarelog_kit.serde import AvroCatalog
 from rarelog_kit.topics import INTAKE_RECORDS, INTAKE_SUBMISSIONS, PSEUDONYMIZED_DEATHS, dlq
 from rarelog_pseudonymizer.domain import record_key
-from rarelog_pseudonymizer.intake_purge import REWRITE_BELOW, IntakePurge, lenient
+from rarelog_pseudonymizer.intake_purge import REWRITE_BELOW, IntakePurge, _Session, lenient
 from rarelog_pseudonymizer.keys import KeyRing
 
 pytestmark = pytest.mark.integration
 BASE_TS = 1_780_000_000_000
 
 
-def purge_for(pipeline, cls=IntakePurge) -> IntakePurge:
+def purge_for(pipeline) -> IntakePurge:
     p = pipeline.prefix
-    return cls({"bootstrap.servers": pipeline.bootstrap}, KeyRing(pipeline.key), lenient(AvroCatalog().decode),
+    return IntakePurge({"bootstrap.servers": pipeline.bootstrap}, KeyRing(pipeline.key), lenient(AvroCatalog().decode),
                truncated=[(p + INTAKE_SUBMISSIONS, p + "rarelog-ingest"), (p + INTAKE_RECORDS, p + "rarelog-pseudonymizer"),
                           (p + PSEUDONYMIZED_DEATHS, p + "rarelog-reconciler")],
                dead_letter_topics=[p + dlq(INTAKE_SUBMISSIONS), p + dlq(INTAKE_RECORDS)],
@@ -49,14 +49,7 @@ def dead_letters(pipeline, topic: str) -> list[tuple]:
             for m in pipeline.read_topic(topic) if m.partition() == 0]
 
 
-class CrashBeforeTruncating(IntakePurge):
-    def _delete_below(self, topic: str, partition: int, offset: int) -> None:
-        if topic.endswith(".dlq"):
-            raise SystemExit("crash between copying and truncating")
-        super()._delete_below(topic, partition, offset)
-
-
-def test_erasure_removes_the_erased_records_from_the_intake_and_keeps_the_rest(pipeline):
+def test_erasure_removes_the_erased_records_from_the_intake_and_keeps_the_rest(pipeline, monkeypatch):
     erased_json = json.dumps({"centre_id": "C1", "local_record_id": "r1", "record": {"x": 1}}).encode()
     letters = [
         (b"C1:r1", b"{\"centre_id\": \"C1\"}"),  # the erased record, by its key
@@ -74,8 +67,16 @@ def test_erasure_removes_the_erased_records_from_the_intake_and_keeps_the_rest(p
     erased = {record_key(pipeline.key, "C1", "r1")}
 
     # A crash after the copies committed: the next attempt truncates, and copies nothing again.
+    truncate = _Session._delete_below
+
+    def crash_before_truncating(self, topic: str, partition: int, offset: int) -> None:
+        if topic.endswith(".dlq"):
+            raise SystemExit("crash between copying and truncating")
+        truncate(self, topic, partition, offset)
+    monkeypatch.setattr(_Session, "_delete_below", crash_before_truncating)
     with pytest.raises(SystemExit):
-        purge_for(pipeline, CrashBeforeTruncating).erase(erased)
+        purge_for(pipeline).erase(erased)
+    monkeypatch.undo()
     purged = purge_for(pipeline).erase(erased)
     assert (purged.dead_letters, purged.kept) == (1, 1)  # the second topic; the first was finished
     expected = [(k, v, BASE_TS + i, b"code-%d" % i) for i, (k, v) in enumerate(letters) if i in (1, 3, 4)]

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from rarelog_kit.kafka_loop import ClientWedged, bounded
 from rarelog_kit.messages import Unavailable
 
 from .domain import record_key
@@ -33,7 +34,8 @@ from .keys import KeyRing
 
 log = logging.getLogger(__name__)
 REWRITE_BELOW = "x-dlq-rewrite-below"
-TIMEOUT_S = 30.0
+TIMEOUT_S = 30.0  # each client call
+WEDGED_S = 90.0  # a whole purge (about a second, usually): past this, its clients are taken for wedged
 
 
 def owners(key: bytes | None, value: bytes | None, decode: Callable[[bytes], dict | None]) -> set[tuple[str, str]]:
@@ -82,17 +84,36 @@ class IntakePurge:
     def __init__(self, kafka: dict, ring: KeyRing, decode: Callable[[bytes], dict | None],
                  truncated: list[tuple[str, str]], dead_letter_topics: list[str], transactional_id: str) -> None:
         """truncated: (topic, consumer group whose committed positions bound its truncation)."""
-        from confluent_kafka.admin import AdminClient
-
         self.kafka, self.ring, self.decode = kafka, ring, decode
         self.truncated, self.dead_letter_topics, self.transactional_id = truncated, dead_letter_topics, transactional_id
-        self.admin = AdminClient(kafka)
-        self._producer = self._consumer = None
         self._visible_from: dict[tuple[str, int], int] = {}  # where this instance's last copies end
 
     def erase(self, erased: set[str]) -> Purged:
-        """Idempotent: run again after a crash, it removes what is left and copies nothing twice."""
-        from confluent_kafka import Consumer, KafkaException
+        """Idempotent: run again after a crash, it removes what is left and copies nothing twice.
+        Raises Unavailable when it cannot be done now, the broker away or its clients wedged."""
+        from confluent_kafka import KafkaException
+
+        try:
+            # Clients of its own each time: an erasure is rare, and a client that lived through a
+            # broker restart may wait forever for a coordinator it cached (kafka_loop.ClientWedged).
+            return bounded(lambda: _Session(self).erase(erased), WEDGED_S, "purging the intake")
+        except (KafkaException, TimeoutError, ClientWedged) as exc:
+            raise Unavailable(f"purging the intake topics failed: {exc}") from exc
+
+
+class _Session:
+    """One purge, with Kafka clients of its own."""
+
+    def __init__(self, purge: IntakePurge) -> None:
+        from confluent_kafka.admin import AdminClient
+
+        self.kafka, self.ring, self.decode = purge.kafka, purge.ring, purge.decode
+        self.truncated, self.dead_letter_topics = purge.truncated, purge.dead_letter_topics
+        self.transactional_id, self._visible_from = purge.transactional_id, purge._visible_from
+        self.admin, self._producer = AdminClient(self.kafka), None
+
+    def erase(self, erased: set[str]) -> Purged:
+        from confluent_kafka import Consumer
 
         purged = Purged()
         # Reads only committed messages, by assignment: the group is never joined nor committed.
@@ -108,8 +129,6 @@ class IntakePurge:
                 self._transactional()
                 for partition, read in self._read(topic, self._partitions(topic)).items():
                     self._rewrite(topic, partition, read, erased, purged)
-        except (KafkaException, TimeoutError) as exc:
-            raise Unavailable(f"purging the intake topics failed: {exc}") from exc
         finally:
             self._consumer.close()
         return purged
@@ -126,7 +145,7 @@ class IntakePurge:
         asked = [TopicPartition(topic, p) for p in self._partitions(topic)]
         future = self.admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, asked)],
                                                         request_timeout=TIMEOUT_S)[group]
-        committed = [tp for tp in future.result().topic_partitions if tp.offset >= 0 and tp.error is None]
+        committed = [tp for tp in future.result(TIMEOUT_S + 5).topic_partitions if tp.offset >= 0 and tp.error is None]
         removed = 0
         for tp in committed:
             low = self._low_watermark(topic, tp.partition)
@@ -217,7 +236,7 @@ class IntakePurge:
 
         [future] = self.admin.delete_records([TopicPartition(topic, partition, offset)],
                                              request_timeout=TIMEOUT_S, operation_timeout=TIMEOUT_S).values()
-        future.result()
+        future.result(TIMEOUT_S + 5)
 
     def _low_watermark(self, topic: str, partition: int) -> int:
         from confluent_kafka import TopicPartition

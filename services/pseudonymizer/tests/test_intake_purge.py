@@ -76,3 +76,17 @@ def test_other_patient_events_and_unreadable_ones_are_not_the_pseudonymizers():
 def test_a_purge_that_cannot_be_done_now_retries_the_batch_rather_than_skipping_the_erasure():
     with pytest.raises(Unavailable):
         processor(Purge(fail=True)).process(event("PatientErased", ERASED))
+
+
+def test_a_purge_whose_clients_wedge_is_given_up_as_unavailable(monkeypatch):
+    """librdkafka can wait forever on a coordinator it cached before a broker restart: the purge
+    gives up after WEDGED_S, and the batch is retried with new clients."""
+    import time
+
+    from rarelog_pseudonymizer import intake_purge
+
+    monkeypatch.setattr(intake_purge, "WEDGED_S", 0.2)
+    monkeypatch.setattr(intake_purge._Session, "erase", lambda self, erased: time.sleep(2))
+    purge = intake_purge.IntakePurge({"bootstrap.servers": "127.0.0.1:9"}, KeyRing(NEW), READ, [], [], "t")
+    with pytest.raises(Unavailable, match="has not returned"):
+        purge.erase({"k1"})
