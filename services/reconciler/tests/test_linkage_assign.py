@@ -174,3 +174,16 @@ def test_the_model_can_be_refitted_on_the_index_itself():
     assert 0 < refitted.prior < 1 and refitted.records == idx.store.size
     assert Model.from_dict(refitted.to_dict()).to_dict() == refitted.to_dict()
     assert refitted.bayes_factor([[5, 5, 5, 5, 2, 0, 0]])[0] > 0
+
+
+def test_a_refit_without_any_candidate_pair_fits_on_random_pairs_alone():
+    """Erasures can leave an index whose live records share no block: the refit must not fail
+    (it did, on an empty candidate array, and every record after it was dead-lettered)."""
+    from rarelog_reconciler.linkage.model import fit
+
+    idx = index()
+    for i, r in enumerate(stream()):
+        run(idx, f"r{i}", r)
+    fitted = fit(idx.store, np.empty((0, 2), dtype=np.int64), random_pairs=5_000)
+    assert Model.from_dict(fitted.to_dict()).to_dict() == fitted.to_dict()
+    assert fitted.records == idx.store.size

@@ -429,8 +429,11 @@ def fit(store: FilterStore, candidates: np.ndarray, random_pairs: int = 1_000_00
         i, j = i[i != j], j[i != j]
     cand_codes = np.sort(candidates[:, 0].astype(np.int64) * n + candidates[:, 1])
     codes = i.astype(np.int64) * n + j
-    pos = np.searchsorted(cand_codes, codes)
-    inside = (pos < len(cand_codes)) & (cand_codes[np.minimum(pos, len(cand_codes) - 1)] == codes)
+    if len(cand_codes):
+        pos = np.searchsorted(cand_codes, codes)
+        inside = (pos < len(cand_codes)) & (cand_codes[np.minimum(pos, len(cand_codes) - 1)] == codes)
+    else:  # no candidate pair among the live records (erasures can leave an index so): all outside
+        inside = np.zeros(len(codes), dtype=bool)
     outside_weight = (total_pairs - len(candidates)) / max(int((~inside).sum()), 1)
 
     def patterns_of(pairs_i: np.ndarray, pairs_j: np.ndarray) -> np.ndarray:
