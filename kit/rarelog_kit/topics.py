@@ -81,14 +81,28 @@ def catalogue(partitions: int = 6, intake_retention_days: int = 7) -> list[Topic
     ]
 
 
+class TopicLayoutError(RuntimeError):
+    """An existing topic cannot serve the registry as it is (the message says which and why)."""
+
+
 def ensure_topics(bootstrap_servers: str, prefix: str = "", *, partitions: int = 6,
                   client_config: dict[str, str] | None = None, timeout: float = 30.0) -> list[str]:
-    """Create the missing topics; returns the names created. Existing topics are left as they are."""
+    """Create the missing topics; returns the names created. Existing topics are left as they are,
+    but one the registry reads in a single order must have a single partition: TopicLayoutError."""
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(client_config or {})})
-    existing = set(admin.list_topics(timeout=timeout).topics)
+    found = admin.list_topics(timeout=timeout).topics
+    existing = set(found)
+    split = [f"{prefix + spec.name} has {len(found[prefix + spec.name].partitions)} partitions"
+             for spec in catalogue(partitions) if spec.partitions == 1 and prefix + spec.name in found
+             and len(found[prefix + spec.name].partitions) != 1]
+    if split:
+        # More partitions would let the reconciler read, and every replay repeat, the registry's
+        # history in more than one order (docs/decisions/0007); Kafka cannot merge partitions.
+        raise TopicLayoutError("; ".join(split) + ": the registry needs exactly 1. Create the topics anew "
+                               "(an empty test stack: 'make clean'), replaying the registry's history into them")
     wanted = [NewTopic(prefix + spec.name, num_partitions=spec.partitions, replication_factor=-1,
                        config=spec.config)
               for spec in catalogue(partitions) if prefix + spec.name not in existing]

@@ -29,11 +29,16 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_topics_create(args: argparse.Namespace) -> int:
-    from rarelog_kit.topics import ensure_topics
+    from rarelog_kit.topics import TopicLayoutError, ensure_topics
 
     s = cli_settings.load()
     bootstrap = cli_settings.require(s.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS")
-    created = ensure_topics(bootstrap, s.topic_prefix, partitions=args.partitions, client_config=s.kafka_client_config)
+    try:
+        created = ensure_topics(bootstrap, s.topic_prefix, partitions=args.partitions,
+                                client_config=s.kafka_client_config)
+    except TopicLayoutError as exc:
+        print(f"rarelog topics create: {exc}", file=sys.stderr)
+        return 1
     print(f"topics created: {', '.join(created)}" if created else "every topic exists")
     if not args.acls:
         return 0

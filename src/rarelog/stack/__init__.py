@@ -183,7 +183,10 @@ def up(start_services: bool = True) -> dict[str, str]:
 
         ensure_topics = _optional("rarelog_kit.topics", "ensure_topics")
         if ensure_topics is not None:
-            ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"])
+            try:
+                ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"])
+            except RuntimeError as exc:  # TopicLayoutError: the message says what and how
+                raise StackError(f"kafka: {exc}") from None
             say("kafka: topics ensured")
         migrate = _optional("rarelog_registry_store.migrations", "migrate")
         if migrate is not None:
