@@ -17,7 +17,9 @@ def read_to_end(client_config: dict, topic: str, *, committed_only: bool = True,
     # fetch.wait.max.ms: at a partition's end the broker answers at once, so its end is seen at once
     consumer = Consumer({"fetch.wait.max.ms": 10, **client_config, "group.id": "rarelog-topic-reader", "enable.auto.commit": False,
                          "enable.partition.eof": True,
-                         **({"auto.offset.reset": "error"} if start_offsets else {}),
+                         # from the beginning: a start the log no longer has (records deleted
+                         # meanwhile) falls back to the earliest left, never to the end
+                         "auto.offset.reset": "error" if start_offsets else "earliest",
                          "isolation.level": "read_committed" if committed_only else "read_uncommitted"})
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     try:

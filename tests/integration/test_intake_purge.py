@@ -5,6 +5,7 @@ and truncating finished by the next attempt without a second copy."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -16,7 +17,8 @@ from rarelog_pseudonymizer.intake_purge import REWRITE_BELOW, IntakePurge, _Sess
 from rarelog_pseudonymizer.keys import KeyRing
 
 pytestmark = pytest.mark.integration
-BASE_TS = 1_780_000_000_000
+# Recent: the topics' retention (7 and 30 days) would delete older messages under the test.
+BASE_TS = int(time.time() * 1000) - 3_600_000
 
 
 def purge_for(pipeline) -> IntakePurge:

@@ -13,7 +13,8 @@ that may read them, removes the erased records from them:
    others are copied to the end in one transaction, with their original timestamps (retention is
    unchanged), then the partition is truncated below the copies. Each copy names the offset it
    was copied above (`x-dlq-rewrite-below`), so a rewrite interrupted between the two steps is
-   finished on the next attempt, never copied twice.
+   finished on the next attempt, never copied twice (a read counts only once it has reached the
+   end of the log, open transactions settled).
 
 A dead letter belongs to a record when its key or its content names the record's centre and
 local id (the content is read leniently: dead letters are malformed by nature).
@@ -86,7 +87,6 @@ class IntakePurge:
         """truncated: (topic, consumer group whose committed positions bound its truncation)."""
         self.kafka, self.ring, self.decode = kafka, ring, decode
         self.truncated, self.dead_letter_topics, self.transactional_id = truncated, dead_letter_topics, transactional_id
-        self._visible_from: dict[tuple[str, int], int] = {}  # where this instance's last copies end
 
     def erase(self, erased: set[str]) -> Purged:
         """Idempotent: run again after a crash, it removes what is left and copies nothing twice.
@@ -109,17 +109,17 @@ class _Session:
 
         self.kafka, self.ring, self.decode = purge.kafka, purge.ring, purge.decode
         self.truncated, self.dead_letter_topics = purge.truncated, purge.dead_letter_topics
-        self.transactional_id, self._visible_from = purge.transactional_id, purge._visible_from
+        self.transactional_id = purge.transactional_id
         self.admin, self._producer = AdminClient(self.kafka), None
 
     def erase(self, erased: set[str]) -> Purged:
         from confluent_kafka import Consumer
 
         purged = Purged()
-        # Reads only committed messages, by assignment: the group is never joined nor committed.
-        self._consumer = Consumer({**self.kafka, "group.id": "rarelog-intake-purge", "enable.auto.commit": False,
-                                   "enable.partition.eof": True, "isolation.level": "read_committed",
-                                   "fetch.wait.max.ms": 10})  # at a partition's end, say so at once
+        # High watermarks: the end of the log, open transactions included (ingest's, or copies
+        # whose commit markers are not written yet): a read must reach it to have seen everything.
+        self._uncommitted = Consumer({**self.kafka, "group.id": "rarelog-intake-purge",
+                                      "isolation.level": "read_uncommitted"})
         try:
             for topic, group in self.truncated:
                 purged.intake_offsets += self._truncate_processed(topic, group)
@@ -130,7 +130,7 @@ class _Session:
                 for partition, read in self._read(topic, self._partitions(topic)).items():
                     self._rewrite(topic, partition, read, erased, purged)
         finally:
-            self._consumer.close()
+            self._uncommitted.close()
         return purged
 
     def _partitions(self, topic: str) -> list[int]:
@@ -148,7 +148,7 @@ class _Session:
         committed = [tp for tp in future.result(TIMEOUT_S + 5).topic_partitions if tp.offset >= 0 and tp.error is None]
         removed = 0
         for tp in committed:
-            low = self._low_watermark(topic, tp.partition)
+            low = self._watermarks(topic, tp.partition)[0]
             if tp.offset > low:
                 self._delete_below(topic, tp.partition, tp.offset)
                 removed += tp.offset - low
@@ -168,7 +168,7 @@ class _Session:
         kept = [m for m in messages if m.offset() not in theirs]
         self._copy(topic, partition, kept, end)
         # Truncated only once the copies are readable (the broker writes the commit markers a moment
-        # after the commit): a reader meanwhile sees a dead letter twice, never not at all.
+        # after the commit; _read waits for them): a reader sees a dead letter twice, never not at all.
         self._read(topic, [partition])
         self._delete_below(topic, partition, end)
         purged.dead_letters += len(theirs)
@@ -181,7 +181,6 @@ class _Session:
         from confluent_kafka import KafkaException
 
         producer = self._transactional()
-        last: list[int] = []
         try:
             producer.begin_transaction()
             for m in kept:
@@ -189,33 +188,37 @@ class _Session:
                 while True:
                     try:
                         producer.produce(topic, m.value(), m.key(), partition=partition, headers=headers,
-                                         timestamp=m.timestamp()[1],
-                                         on_delivery=lambda err, msg: last.append(msg.offset()) if err is None else None)
+                                         timestamp=m.timestamp()[1])
                         break
                     except BufferError:
                         producer.poll(0.05)
             producer.commit_transaction(TIMEOUT_S)
-            # Every read of this partition from now on waits until the copies are readable.
-            self._visible_from[(topic, partition)] = max(last, default=-1) + 1
         except KafkaException:
             self._producer = None  # a new one fences this one and aborts what it left open
             raise
 
     def _read(self, topic: str, partitions: list[int]) -> dict[int, tuple[int, list, int]]:
-        """Per partition: its low watermark, its committed messages and the offset where they end."""
-        from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
+        """Per partition: its low watermark, its committed messages and the offset where they end.
+        Only a read that reaches the end of the log counts: one that stops before an open
+        transaction could miss committed copies of an interrupted purge and copy them again."""
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
         deadline = time.monotonic() + TIMEOUT_S
         while time.monotonic() < deadline:
-            lows = {p: self._low_watermark(topic, p) for p in partitions}
-            self._consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+            marks = {p: self._watermarks(topic, p) for p in partitions}
+            # A consumer for each read: one assigned again could still hand out the end-of-partition
+            # event of its previous assignment, and the read would end before reading anything.
+            # Committed messages only, by assignment: the group is never joined nor committed.
+            consumer = Consumer({**self.kafka, "group.id": "rarelog-intake-purge", "enable.auto.commit": False,
+                                 "enable.partition.eof": True, "isolation.level": "read_committed",
+                                 "auto.offset.reset": "earliest",  # never the end, should the start move
+                                 "fetch.wait.max.ms": 10})  # at a partition's end, say so at once
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
             messages: dict[int, list] = {p: [] for p in partitions}
             ends: dict[int, int] = {}
             try:
                 while len(ends) < len(partitions) and time.monotonic() < deadline:
-                    for m in self._consumer.consume(10_000, 0.2):
-                        if m.topic() != topic or m.partition() not in messages:
-                            continue  # left from an earlier assignment
+                    for m in consumer.consume(10_000, 0.2):
                         err = m.error()
                         if err is None:
                             messages[m.partition()].append(m)
@@ -224,10 +227,9 @@ class _Session:
                         else:
                             raise TimeoutError(f"reading {topic} failed: {err.name()}")
             finally:
-                self._consumer.unassign()
-            if len(ends) == len(partitions) and \
-                    all(ends[p] >= self._visible_from.get((topic, p), 0) for p in partitions):
-                return {p: (lows[p], messages[p], ends[p]) for p in partitions}
+                consumer.close()
+            if len(ends) == len(partitions) and all(ends[p] >= marks[p][1] for p in partitions):
+                return {p: (marks[p][0], messages[p], ends[p]) for p in partitions}
             time.sleep(0.1)
         raise TimeoutError(f"reading {topic} did not reach its end")
 
@@ -238,10 +240,10 @@ class _Session:
                                              request_timeout=TIMEOUT_S, operation_timeout=TIMEOUT_S).values()
         future.result(TIMEOUT_S + 5)
 
-    def _low_watermark(self, topic: str, partition: int) -> int:
+    def _watermarks(self, topic: str, partition: int) -> tuple[int, int]:
         from confluent_kafka import TopicPartition
 
-        return self._consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=TIMEOUT_S)[0]
+        return self._uncommitted.get_watermark_offsets(TopicPartition(topic, partition), timeout=TIMEOUT_S)
 
     def _transactional(self):
         if self._producer is None:
