@@ -14,23 +14,32 @@ class Reject:
     centre_id: str
     local_record_id: str
     reasons: list[dict]
-    offset: int
+    offset: int      # the refused submission's position on the intake topic
     refused_at: datetime
+    partition: int = -1
+
+    @property
+    def source(self) -> tuple[int, int]:
+        """(partition, offset) of the refused submission on the intake topic."""
+        return self.partition, self.offset
 
 
 def read_rejects(bootstrap: str, prefix: str = "", client_config: dict | None = None) -> list[Reject]:
+    """Every dead-lettered submission once, even one read twice while an erasure copies the
+    dead letters (docs/decisions/0011)."""
     rejects, seen = [], set()
     config = {"bootstrap.servers": bootstrap, **(client_config or {})}
     for m in read_to_end(config, prefix + dlq(INTAKE_SUBMISSIONS)):
         headers = dict(m.headers() or [])
-        source = (headers.get("x-dlq-source-partition"), headers.get("x-dlq-source-offset"))
-        if source in seen and source[1] is not None:
-            continue  # read while an erasure was copying it (docs/decisions/0011): once is enough
-        seen.add(source)
         centre, _, local = (m.key() or b"?:?").decode("utf-8", "replace").partition(":")
-        rejects.append(Reject(centre, local, json.loads(headers.get("x-dlq-reasons", b"[]")),
-                              int(headers.get("x-dlq-source-offset", b"-1")),
-                              datetime.fromtimestamp(m.timestamp()[1] / 1000, timezone.utc)))
+        reject = Reject(centre, local, json.loads(headers.get("x-dlq-reasons", b"[]")),
+                        int(headers.get("x-dlq-source-offset", b"-1")),
+                        datetime.fromtimestamp(m.timestamp()[1] / 1000, timezone.utc),
+                        int(headers.get("x-dlq-source-partition", b"-1")))
+        if reject.offset >= 0 and reject.source in seen:
+            continue
+        seen.add(reject.source)
+        rejects.append(reject)
     return rejects
 
 

@@ -18,8 +18,8 @@ from confluent_kafka import Consumer, TopicPartition
 
 from rarelog.client import SubmissionPublisher, submission_key
 from rarelog.csv_mapping import read_csv
-from rarelog_kit.topic_reader import read_to_end
-from rarelog_kit.topics import INTAKE_SUBMISSIONS, dlq
+from rarelog.rejects import read_rejects
+from rarelog_kit.topics import INTAKE_SUBMISSIONS
 
 
 @dataclass
@@ -72,7 +72,6 @@ def submit_files(files: list[Path], bootstrap: str, prefix: str = "", encoding: 
                  client_config: dict | None = None, wait: bool = True, timeout_s: float = 600) -> Summary:
     config = {"bootstrap.servers": bootstrap, **(client_config or {})}
     publisher = SubmissionPublisher(bootstrap, topic_prefix=prefix, encoding=encoding, client_config=client_config)
-    dlq_start = _end_offsets(config, prefix + dlq(INTAKE_SUBMISSIONS))
     total = sum(_count(f) for f in files)
     summary = Summary()
     for path in files:
@@ -86,17 +85,12 @@ def submit_files(files: list[Path], bootstrap: str, prefix: str = "", encoding: 
     sys.stderr.write("\n")
     if wait and summary.submitted:
         _wait_for_ingest(config, prefix, publisher.delivered, timeout_s)
-        sent, counted = set(publisher.delivered), set()
-        for m in read_to_end(config, prefix + dlq(INTAKE_SUBMISSIONS)):
-            if m.offset() < dlq_start.get(m.partition(), 0):
-                continue
-            headers = dict(m.headers() or [])
-            source = (int(headers.get("x-dlq-source-partition", b"-1")), int(headers.get("x-dlq-source-offset", b"-1")))
-            # once each: an erasure meanwhile may have copied a dead letter above its original
-            if source in sent and source not in counted:
-                counted.add(source)
+        # Ours by the intake position each was sent to: positions are never reused.
+        sent = set(publisher.delivered)
+        for reject in read_rejects(bootstrap, prefix, client_config):
+            if reject.source in sent:
                 summary.rejected += 1
-                for reason in json.loads(headers.get("x-dlq-reasons", b"[]")):
+                for reason in reject.reasons:
                     summary.reasons[reason["code"]] += 1
         summary.checked = True
     return summary
@@ -107,15 +101,6 @@ def _count(path: Path) -> int:
         if path.suffix.lower() == ".csv":
             return sum(1 for _ in read_csv(stream))
         return sum(1 for line in stream if line.strip())
-
-
-def _end_offsets(config: dict, topic: str) -> dict[int, int]:
-    consumer = Consumer({**config, "group.id": "rarelog-submit"})
-    try:
-        parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
-    finally:
-        consumer.close()
 
 
 def _wait_for_ingest(config: dict, prefix: str, delivered: list[tuple[int, int]], timeout_s: float) -> None:

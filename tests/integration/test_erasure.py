@@ -159,11 +159,11 @@ def test_erased_patients_leave_no_readable_trace_and_everyone_else_is_intact(pip
 
     # The identified intake (before the pseudonymizer, so not sealed): the erasures truncated what
     # ingest and the pseudonymizer had processed and removed their dead letters; others' stay.
-    ring = KeyRing(pipeline.key)
+    ring, read = KeyRing(pipeline.key), lenient(CATALOG.decode)
     for topic in (INTAKE_SUBMISSIONS, INTAKE_RECORDS, dlq(INTAKE_SUBMISSIONS), dlq(INTAKE_RECORDS)):
         messages = pipeline.read_topic(topic, committed_only=False)
         theirs = [m.offset() for m in messages
-                  if record_keys(ring, owners(m.key(), m.value(), lenient(CATALOG.decode))) & erased_keys]
+                  if record_keys(ring, owners(m.key(), m.value(), read)) & erased_keys]
         assert not theirs, f"{topic}: an erased record at offsets {theirs}"
         if topic.endswith(".dlq"):
             assert submission_key(kept) in {m.key() for m in messages}, f"{topic}: someone else's dead letter lost"
